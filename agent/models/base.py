@@ -1,0 +1,91 @@
+"""The one model API every LLM call goes through, whatever serves the model.
+
+A `Model` turns chat messages into a `ModelOutput` (or a stream of `Delta`s). Providers
+differ only in transport; roles, retries, usage records and structured output are the
+same for all of them.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Role(StrEnum):
+    """The jobs an LLM does in optagent; each can point at a different model."""
+
+    FORMULATOR = "formulator"
+    CODER = "coder"
+    JUDGE = "judge"
+    VERIFIER = "verifier"
+    SYNTHESIZER = "synthesizer"
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class CallRecord(BaseModel):
+    """What one call cost, for the run log."""
+
+    model: str
+    role: Role | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int | None = None
+    latency_s: float = 0.0
+    retries: int = 0
+    finish_reason: str | None = None
+
+
+class ModelOutput(BaseModel):
+    text: str
+    reasoning: str | None = None
+    parsed: Any = Field(default=None, description="the validated pydantic object when a schema was given")
+    record: CallRecord
+
+
+class Delta(BaseModel):
+    """One streamed piece: visible text or reasoning text."""
+
+    text: str = ""
+    reasoning: str = ""
+
+
+class Model(abc.ABC):
+    """A provider's model. `spec` is the string it was made from, e.g. `vllm/Qwen/Qwen3-8B`."""
+
+    spec: str
+    role: Role | None
+
+    @abc.abstractmethod
+    async def generate(
+        self,
+        messages: list[Message] | str,
+        *,
+        schema: type[BaseModel] | None = None,
+        **sampling: Any,
+    ) -> ModelOutput:
+        """One completion; with `schema`, `parsed` holds a validated instance of it."""
+
+    @abc.abstractmethod
+    def stream(self, messages: list[Message] | str, **sampling: Any) -> "ModelStream":
+        """A stream of deltas that the caller may stop early (`await stream.aclose()`)."""
+
+
+class ModelStream(abc.ABC):
+    """An async iterator of `Delta`s; `record` is filled in when the stream ends or is closed."""
+
+    record: CallRecord | None = None
+
+    @abc.abstractmethod
+    def __aiter__(self) -> AsyncIterator[Delta]: ...
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Stop generating now; the server stops when the connection closes."""

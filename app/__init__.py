@@ -1,0 +1,1 @@
+"""Front doors: the `optagent` CLI, the web and terminal chats, and `serve`."""
