@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Benchmarks: the problem schema, one module per benchmark (loader and native scorer), data sources."""
