@@ -8,6 +8,7 @@ same for all of them.
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import AsyncIterator
 from enum import StrEnum
 from typing import Any, Literal
@@ -76,6 +77,16 @@ class Model(abc.ABC):
     @abc.abstractmethod
     def stream(self, messages: list[Message] | str, **sampling: Any) -> "ModelStream":
         """A stream of deltas that the caller may stop early (`await stream.aclose()`)."""
+
+    def with_role(self, role: Role | None) -> "Model":
+        """The same model (sharing its connections and scripted state) recording `role`."""
+        clone = copy.copy(self)
+        clone.role = role
+        return clone
+
+    def for_sample(self, problem_id: str, sample: int = 0) -> "Model":
+        """The model as used for one (problem, sample); only `replay` answers differently."""
+        return self
 
 
 class ModelStream(abc.ABC):

@@ -1,0 +1,26 @@
+"""The model layer: every LLM call in optagent goes through `get_model(spec)`.
+
+    model = get_model("vllm/Qwen/Qwen3-8B")           # or openai/..., llamacpp/..., mock, replay
+    out = await model.generate(messages, schema=Formulation, temperature=0.2)
+    async for delta in model.stream(messages): ...     # `await stream.aclose()` stops early
+    roles = ModelRoles.from_specs("vllm/x", overrides={"judge": "openai/gpt-4o-mini"})
+"""
+
+from optagent.agent.models.base import CallRecord, Delta, Message, Model, ModelOutput, ModelStream, Role
+from optagent.agent.models.registry import PROVIDERS, get_model, split_spec
+from optagent.agent.models.roles import ModelRoles, parse_role_options
+
+__all__ = [
+    "PROVIDERS",
+    "CallRecord",
+    "Delta",
+    "Message",
+    "Model",
+    "ModelOutput",
+    "ModelRoles",
+    "ModelStream",
+    "Role",
+    "get_model",
+    "parse_role_options",
+    "split_spec",
+]
