@@ -14,7 +14,9 @@ import typer
 from optagent.errors import OptagentError
 
 # Each module defines `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "optagent.app.cmd_eval",
+)
 
 
 def build_app() -> typer.Typer:

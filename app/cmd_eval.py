@@ -1,0 +1,199 @@
+"""`optagent eval`, `optagent report` and `optagent audit`: score, resume, report, find label errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from optagent.errors import OptagentError
+
+Ids = Annotated[
+    Optional[list[str]],
+    typer.Option("--ids", help="problem ids, comma-separated or repeated (the benchmark's own ids)"),
+]
+Limit = Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N selected problems")]
+Concurrency = Annotated[int, typer.Option("--concurrency", min=1, help="samples in flight at once")]
+Out = Annotated[Optional[Path], typer.Option("--out", help="run log directory; the same one resumes a run")]
+Data = Annotated[Optional[Path], typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
+Responses = Annotated[
+    Optional[Path], typer.Option("--responses", help="JSONL of completions or programs to score instead of a model")
+]
+Timeout = Annotated[float, typer.Option("--timeout", min=1.0, help="seconds each scored program may run")]
+Json = Annotated[bool, typer.Option("--json", help="print the summary as one JSON object on the last line")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)
+    app.command("report")(report_command)
+    app.command("audit")(audit_command)
+
+
+def eval_command(
+    benchmark: Annotated[str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1 or jsonl")],
+    model: Annotated[Optional[str], typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B")] = None,
+    role: Annotated[Optional[list[str]], typer.Option("--role", help="ROLE=SPEC, a model for one role")] = None,
+    strategy: Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element, full")] = "full",
+    samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
+    limit: Limit = None,
+    ids: Ids = None,
+    concurrency: Concurrency = 8,
+    out: Out = None,
+    data: Data = None,
+    responses: Responses = None,
+    extractor_model: Annotated[
+        Optional[str], typer.Option("--extractor-model", help="model that reads named targets from program output")
+    ] = None,
+    timeout: Timeout = 60.0,
+    as_json: Json = False,
+) -> None:
+    """Score a model (or a responses file) on a benchmark; the run log makes it resumable."""
+    from optagent.evals.log import RunHeader, git_revision
+    from optagent.evals.runner import EvalConfig, run_eval
+    from optagent.solvers.result import Limits
+
+    if (model is None) == (responses is None):
+        raise OptagentError("pass --model SPEC to run a model, or --responses FILE to re-score given outputs (not both)")
+    limits = Limits(timeout_s=timeout)
+    config = EvalConfig(
+        benchmark=benchmark,
+        out=out or _default_out(benchmark),
+        data_dir=data,
+        ids=_split_ids(ids),
+        limit=limit,
+        concurrency=concurrency,
+        extractor_model=extractor_model,
+        limits=limits,
+    )
+    common = dict(
+        benchmark=benchmark, samples=samples, extractor_model=extractor_model,
+        data_dir=str(data) if data else None, git_revision=git_revision(),
+    )
+    if responses is not None:
+        from optagent.evals.producers import ResponsesProducer
+        from optagent.evals.responses import read_responses
+
+        read = read_responses(responses)
+        producer = ResponsesProducer(read, limits)
+        header = RunHeader(
+            source="responses", responses_file=str(responses), responses_sha256=read.sha256,
+            settings={"timeout_s": timeout}, **common,
+        )
+        pre_warnings = read.problems
+    else:
+        from optagent.agent.context import AgentSettings
+        from optagent.agent.models import ModelRoles, parse_role_options
+        from optagent.evals.producers import AgentProducer
+
+        settings = AgentSettings.for_strategy(strategy, limits=limits)
+        roles = ModelRoles.from_specs(model, parse_role_options(role or []))
+        producer = AgentProducer(roles, settings, samples)
+        header = RunHeader(
+            source="agent", models=roles.specs(), strategy=strategy,
+            settings=settings.model_dump(mode="json"), **common,
+        )
+        pre_warnings = []
+    result = _run(config, producer, header, pre_warnings)
+    _print_summary(result, as_json)
+
+
+def report_command(
+    runs: Annotated[list[Path], typer.Argument(help="run log directories; two or more are compared")],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="file stem for FILE.md and FILE.html (default: in the first run)")
+    ] = None,
+) -> None:
+    """Write a Markdown report and a self-contained HTML page for one run or a comparison."""
+    from optagent.evals.report import write_report
+
+    md, html = write_report(runs, out)
+    typer.echo(f"wrote {md}")
+    typer.echo(f"wrote {html}")
+
+
+def audit_command(
+    benchmark: Annotated[str, typer.Argument(help="the benchmark whose labels to check")],
+    responses: Annotated[Path, typer.Option("--responses", help="JSONL of reference programs, one per problem")],
+    limit: Limit = None,
+    ids: Ids = None,
+    concurrency: Concurrency = 8,
+    out: Out = None,
+    data: Data = None,
+    timeout: Timeout = 60.0,
+    as_json: Json = False,
+) -> None:
+    """Run reference programs and list the problems whose labels they do not reproduce."""
+    from optagent.evals.audit import mismatches
+    from optagent.evals.log import RunHeader, git_revision
+    from optagent.evals.producers import ResponsesProducer
+    from optagent.evals.responses import read_responses
+    from optagent.evals.runner import EvalConfig
+    from optagent.solvers.result import Limits
+
+    read = read_responses(responses)
+    limits = Limits(timeout_s=timeout)
+    config = EvalConfig(
+        benchmark=benchmark, out=out or _default_out(f"audit-{benchmark}"), data_dir=data,
+        ids=_split_ids(ids), limit=limit, concurrency=concurrency, limits=limits,
+    )
+    header = RunHeader(
+        benchmark=benchmark, source="responses", responses_file=str(responses), responses_sha256=read.sha256,
+        settings={"timeout_s": timeout, "audit": True}, data_dir=str(data) if data else None,
+        git_revision=git_revision(),
+    )
+    result = _run(config, ResponsesProducer(read, limits), header, read.problems)
+    found = mismatches(result.records)
+    for m in found:
+        got = "-" if m.predicted is None else f"{m.predicted:g}"
+        want = "-" if m.expected is None else f"{m.expected:g}"
+        typer.echo(f"{m.id}\t{m.outcome}\tlabel {want}\tprogram {got}\t{m.detail}")
+    typer.echo(f"{len(found)} of {result.summary.n} labels not reproduced; run log: {result.run_dir}")
+    if as_json:
+        typer.echo(json.dumps({
+            "benchmark": benchmark, "n": result.summary.n, "reproduced": result.summary.n - len(found),
+            "mismatched": [m.model_dump() for m in found],
+        }))
+
+
+def _run(config, producer, header, pre_warnings: list[str]):
+    from rich.console import Console
+
+    from optagent.evals.runner import run_eval
+
+    console = Console(stderr=True)
+    for line in pre_warnings:
+        console.print(f"[yellow]warning:[/] {line}", highlight=False)
+    return asyncio.run(run_eval(config, producer, header, console=console))
+
+
+def _print_summary(result, as_json: bool) -> None:
+    s = result.summary
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    line = f"{s.benchmark}: {s.correct}/{s.graded} correct ({pct(s.accuracy)}), strict {pct(s.strict_accuracy)}"
+    if s.objective_accuracy is not None:
+        line += f", objective {pct(s.objective_accuracy)}"
+    if s.graded < s.n:
+        line += f"; native rule applied to {s.graded} of {s.n} samples (scores held: {', '.join(s.scores)})"
+    if s.missing:
+        line += f"; {s.missing} samples missing, run again with --out {result.run_dir} to retry them"
+    typer.echo(line, err=as_json)
+    typer.echo(f"run log: {result.run_dir}  (report: optagent report {result.run_dir})", err=as_json)
+    if as_json:
+        typer.echo(s.model_dump_json())
+
+
+def _split_ids(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _default_out(name: str) -> Path:
+    return Path("runs") / f"{name}-{datetime.now():%Y%m%d-%H%M%S}"

@@ -1,0 +1,91 @@
+"""What makes a Prediction for one (problem, sample): a responses file or the agent.
+
+A producer plans the (problem, sample) pairs it can answer and produces each one; the
+runner does everything else (concurrency, scoring, the log), so re-scoring given programs
+and running a model go through exactly the same path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from optagent.agent.models.base import CallRecord, Message
+from optagent.benchmarks.schema import Prediction, Problem
+from optagent.evals.responses import ResponsesFile
+from optagent.solvers.result import Limits
+
+if TYPE_CHECKING:
+    from optagent.agent.context import AgentSettings
+    from optagent.agent.models import ModelRoles
+    from optagent.solvers.sandbox import Sandbox
+
+
+class Produced(BaseModel):
+    prediction: Prediction
+    messages: list[Message] = Field(default_factory=list)
+    formulation: dict[str, Any] | None = None
+    calls: list[CallRecord] = Field(default_factory=list)
+
+
+class Producer(Protocol):
+    source: Literal["agent", "responses"]
+
+    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
+        """The pairs to produce, and one line per thing that was skipped."""
+
+    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced: ...
+
+
+class ResponsesProducer:
+    """Runs the programs of a responses file in the sandbox."""
+
+    source: Literal["responses"] = "responses"
+
+    def __init__(self, responses: ResponsesFile, limits: Limits):
+        self.responses = responses
+        self.limits = limits
+        self._by_key = {(r.id, r.sample): r for r in responses.responses}
+
+    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
+        order = {p.id: i for i, p in enumerate(problems)}
+        skipped = [
+            f"{self.responses.path}:{r.line}: id {r.id!r} is not a selected problem of this benchmark; skipped"
+            for r in self.responses.responses
+            if r.id not in order
+        ]
+        known = sorted((r for r in self.responses.responses if r.id in order), key=lambda r: (order[r.id], r.sample))
+        return [(problems[order[r.id]], r.sample) for r in known], skipped
+
+    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
+        code, language = self._by_key[(problem.id, sample)].program()
+        if code is None or language is None:
+            return Produced(prediction=Prediction())
+        result = await sandbox.run(code, language, self.limits)
+        return Produced(prediction=Prediction(result=result, code=code, language=language))
+
+
+class AgentProducer:
+    """Solves each problem with the agent; every sample is an independent solve."""
+
+    source: Literal["agent"] = "agent"
+
+    def __init__(self, roles: ModelRoles, settings: AgentSettings, samples: int):
+        self.roles = roles
+        self.settings = settings
+        self.samples = samples
+
+    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
+        return [(p, s) for p in problems for s in range(self.samples)], []
+
+    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
+        from optagent.agent import solve
+
+        roles = self.roles.for_sample(problem.id, sample)
+        answer = await solve(problem, roles=roles, sandbox=sandbox, settings=self.settings)
+        return Produced(
+            prediction=answer.prediction,
+            formulation=answer.formulation.model_dump(mode="json") if answer.formulation else None,
+            calls=answer.calls,
+        )
