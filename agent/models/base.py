@@ -49,6 +49,7 @@ class ModelOutput(BaseModel):
     reasoning: str | None = None
     parsed: Any = Field(default=None, description="the validated pydantic object when a schema was given")
     record: CallRecord
+    token_ids: list[int] | None = Field(default=None, description="completion token ids, when asked (vLLM `return_token_ids`)")
 
 
 class Delta(BaseModel):
