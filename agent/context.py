@@ -1,0 +1,106 @@
+"""Run settings and the run context: explicit objects passed down, never module globals.
+
+A strategy is a set of switches over ONE graph (which steps exist, whether crashes are
+repaired, whether results are judged, how many samples vote), so strategies differ only in
+edges and settings and can be compared fairly:
+
+| strategy | steps | after execution | samples | from |
+|---|---|---|---|---|
+| direct | code | stop | 1 | baseline: one prompt to a program |
+| cot | code, reasoning first | stop | 1 | Wei et al. 2022, chain-of-thought |
+| orthought | understand, formulate, code | repair crashes only | 1 | ORThought (LogiOR paper), 2025 |
+| five-element | formulate, code | repair, judge | 1 | LLMOPT, ICLR 2025 |
+| full | understand, formulate, code | repair, judge | 3, voting | all of the above + self-consistency (CP-Bench) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optagent.errors import OptagentError
+from optagent.solvers.result import Limits
+
+if TYPE_CHECKING:
+    from optagent.agent.models import ModelRoles
+    from optagent.solvers.sandbox import Sandbox
+
+StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]
+STRATEGY_NAMES: tuple[str, ...] = get_args(StrategyName)
+
+
+class Plan(BaseModel):
+    """The switches one strategy sets."""
+
+    model_config = ConfigDict(frozen=True)
+
+    understand: bool
+    formulate: bool
+    reason_first: bool
+    repair: bool
+    judge: bool
+    samples: int
+
+
+PLANS: dict[str, Plan] = {
+    "direct": Plan(understand=False, formulate=False, reason_first=False, repair=False, judge=False, samples=1),
+    "cot": Plan(understand=False, formulate=False, reason_first=True, repair=False, judge=False, samples=1),
+    "orthought": Plan(understand=True, formulate=True, reason_first=False, repair=True, judge=False, samples=1),
+    "five-element": Plan(understand=False, formulate=True, reason_first=False, repair=True, judge=True, samples=1),
+    "full": Plan(understand=True, formulate=True, reason_first=False, repair=True, judge=True, samples=3),
+}
+
+
+class AgentSettings(BaseModel):
+    """Everything that shapes one solve, recorded in the eval run header."""
+
+    model_config = ConfigDict(frozen=True)
+
+    strategy: StrategyName = "full"
+    target: str | None = Field(default=None, description="solver target; None picks one from the problem kind")
+    samples: int | None = Field(default=None, ge=1, le=64, description="K independent attempts; None: the strategy's")
+    temperature: float | None = Field(
+        default=None, ge=0.0, le=2.0, description="None: 0 for one sample, 0.7 when several vote"
+    )
+    max_tokens: int | None = Field(default=4096, ge=64, description="cap on each reply")
+    max_repairs: int = Field(default=3, ge=0, description="code repair rounds per sample")
+    max_judge_rounds: int = Field(default=2, ge=0, description="judge rounds (reformulate or recode) per sample")
+    max_problem_chars: int = Field(
+        default=32_000, ge=100, description="longer statements are refused, not truncated: a cut model is a wrong model"
+    )
+    explain: bool = Field(default=True, description="ask the model for a short explanation in the user's terms")
+    limits: Limits = Field(default_factory=lambda: Limits(timeout_s=60.0))
+
+    @property
+    def plan(self) -> Plan:
+        return PLANS[self.strategy]
+
+    @property
+    def sample_count(self) -> int:
+        return self.samples if self.samples is not None else self.plan.samples
+
+    @property
+    def sampling_temperature(self) -> float:
+        if self.temperature is not None:
+            return self.temperature
+        return 0.7 if self.sample_count > 1 else 0.0
+
+    @classmethod
+    def for_strategy(cls, strategy: str, **overrides: object) -> AgentSettings:
+        if strategy not in STRATEGY_NAMES:
+            raise OptagentError(f"unknown strategy '{strategy}'; choose one of {', '.join(STRATEGY_NAMES)}")
+        return cls(strategy=strategy, **overrides)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every node may use: the settings, the models by role, and the sandbox.
+
+    Passed as LangGraph's runtime context (`context=`), so nodes never reach for globals.
+    """
+
+    settings: AgentSettings
+    roles: ModelRoles
+    sandbox: Sandbox

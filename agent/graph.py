@@ -1,0 +1,134 @@
+"""Build the agent graph for one strategy: same nodes, different edges.
+
+    START ─Send×K─► attempt ─► vote ─► answer ─► END
+    attempt:  [understand] → [formulate] → write_code → execute → diagnose
+              diagnose → repair → execute            (code fault, repair rounds left)
+              diagnose → judge → formulate | repair  (result in doubt, judge rounds left)
+              diagnose | judge → finish
+
+Sampling is a fan-out with LangGraph `Send`, one attempt subgraph per sample, rather than
+an outer Python loop: the K samples then run concurrently in one superstep (their LLM
+calls and sandbox runs overlap), each keeps its own state and round counters, the compiled
+graph shows the whole flow (subgraph included) in one Mermaid picture, and node events of
+every sample stream through the same `astream` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Checkpointer, Send
+from pydantic import BaseModel, ConfigDict
+
+from optagent.agent.context import AgentSettings, RunContext
+from optagent.agent.nodes.answer import answer
+from optagent.agent.nodes.diagnose import diagnose
+from optagent.agent.nodes.execute import execute
+from optagent.agent.nodes.finish import finish
+from optagent.agent.nodes.formulate import formulate
+from optagent.agent.nodes.judge import judge
+from optagent.agent.nodes.repair import repair
+from optagent.agent.nodes.understand import understand
+from optagent.agent.nodes.vote import vote
+from optagent.agent.nodes.write_code import write_code
+from optagent.agent.state import AttemptOutput, AttemptState, SolveState
+
+Node = Callable[[Any, Runtime[RunContext]], Awaitable[dict[str, Any]]]
+
+
+class AgentEvent(BaseModel):
+    """One node finished: which node, for which sample (None for the whole solve), its update."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    node: str
+    sample: int | None = None
+    update: dict[str, Any]
+
+
+def _emitting(name: str, node: Node) -> Node:
+    """The node, also streaming its update as a typed `AgentEvent` (stream mode "custom")."""
+
+    async def run(state: Any, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        update = await node(state, runtime)
+        runtime.stream_writer(AgentEvent(node=name, sample=getattr(state, "sample", None), update=update))
+        return update
+
+    return run
+
+
+def fan_out(state: SolveState, settings: AgentSettings) -> list[Send]:
+    return [Send("attempt", {"problem": state.problem, "sample": k}) for k in range(settings.sample_count)]
+
+
+def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["repair", "judge", "finish"]:
+    assert state.diagnosis is not None
+    plan = settings.plan
+    if state.diagnosis.finding == "ok":
+        return "finish"
+    if state.diagnosis.code_fault:
+        return "repair" if plan.repair and state.repairs < settings.max_repairs else "finish"
+    return "judge" if plan.judge and state.judge_rounds < settings.max_judge_rounds else "finish"
+
+
+def after_judge(state: AttemptState, settings: AgentSettings) -> Literal["formulate", "write_code", "repair", "finish"]:
+    assert state.verdict is not None
+    if state.verdict.blame == "formulation":
+        return "formulate" if settings.plan.formulate else "write_code"
+    if state.verdict.blame == "code":
+        return "repair"
+    return "finish"
+
+
+def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
+    plan = settings.plan
+    builder = StateGraph(AttemptState, context_schema=RunContext, output_schema=AttemptOutput)
+    steps: list[tuple[str, Node]] = []
+    if plan.understand:
+        steps.append(("understand", understand))
+    if plan.formulate:
+        steps.append(("formulate", formulate))
+    steps += [("write_code", write_code), ("execute", execute), ("diagnose", diagnose)]
+    for name, node in steps:
+        builder.add_node(name, _emitting(name, node))
+    builder.add_node("finish", _emitting("finish", finish))
+    builder.add_edge(START, steps[0][0])
+    for (first, _), (second, _) in zip(steps, steps[1:]):
+        builder.add_edge(first, second)
+
+    after_diagnose_targets = ["finish"]
+    if plan.repair:
+        builder.add_node("repair", _emitting("repair", repair))
+        builder.add_edge("repair", "execute")
+        after_diagnose_targets.append("repair")
+    if plan.judge:
+        builder.add_node("judge", _emitting("judge", judge))
+        after_diagnose_targets.append("judge")
+        after_judge_targets = ["formulate" if plan.formulate else "write_code", "finish"]
+        if plan.repair:
+            after_judge_targets.append("repair")
+        builder.add_conditional_edges("judge", partial(after_judge, settings=settings), after_judge_targets)
+    if len(after_diagnose_targets) > 1:
+        builder.add_conditional_edges("diagnose", partial(after_diagnose, settings=settings), after_diagnose_targets)
+    else:
+        builder.add_edge("diagnose", "finish")
+    builder.add_edge("finish", END)
+    return builder.compile(name="attempt")
+
+
+def build_graph(settings: AgentSettings, *, checkpointer: Checkpointer = None) -> CompiledStateGraph:
+    """The compiled graph for `settings.strategy`; run it with `context=RunContext(...)`."""
+    builder = StateGraph(SolveState, context_schema=RunContext)
+    builder.add_node("attempt", _attempt_graph(settings))
+    builder.add_node("vote", _emitting("vote", vote))
+    builder.add_node("answer", _emitting("answer", answer))
+    builder.add_conditional_edges(START, partial(fan_out, settings=settings), ["attempt"])
+    builder.add_edge("attempt", "vote")
+    builder.add_edge("vote", "answer")
+    builder.add_edge("answer", END)
+    return builder.compile(checkpointer=checkpointer, name=f"optagent-{settings.strategy}")

@@ -1,0 +1,91 @@
+"""How a node asks a model: one template, one role, the run's sampling settings.
+
+Structured steps (understand, formulate, judge, tie-break) degrade instead of failing: a
+reply that is not valid for its schema, even after the model layer's one correction, is
+recorded as a note and the graph goes on without it. Code steps never parse JSON: they
+take a fenced code block, which small models write far more reliably.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
+from optagent.agent.context import RunContext
+from optagent.agent.models.base import CallRecord, Message, ModelOutput, Role
+from optagent.errors import OptagentError
+from optagent.prompts import render
+from optagent.solvers.result import Language
+
+T = TypeVar("T", bound=BaseModel)
+
+
+async def ask(
+    runtime: Runtime[RunContext],
+    role: Role,
+    template: str,
+    *,
+    problem_id: str,
+    sample: int,
+    schema: type[BaseModel] | None = None,
+    **variables: object,
+) -> ModelOutput:
+    """Render `prompts/<template>.md` and ask the role's model for this (problem, sample)."""
+    context = runtime.context
+    model = context.roles.for_sample(problem_id, sample)[role]
+    messages = [
+        Message(role="system", content=render("system")),
+        Message(role="user", content=render(template, **variables)),
+    ]
+    sampling: dict[str, object] = {"temperature": context.settings.sampling_temperature}
+    if context.settings.max_tokens is not None:
+        sampling["max_tokens"] = context.settings.max_tokens
+    return await model.generate(messages, schema=schema, **sampling)
+
+
+async def ask_structured(
+    runtime: Runtime[RunContext],
+    role: Role,
+    template: str,
+    schema: type[T],
+    *,
+    problem_id: str,
+    sample: int,
+    **variables: object,
+) -> tuple[T | None, list[CallRecord], list[str]]:
+    """The parsed reply, or None with a note saying why; the calls made either way."""
+    try:
+        output = await ask(runtime, role, template, problem_id=problem_id, sample=sample, schema=schema, **variables)
+    except OptagentError as error:
+        return None, [], [f"{template}: {error}"]
+    if not isinstance(output.parsed, schema):
+        return None, [output.record], [f"{template}: the reply did not give a {schema.__name__}"]
+    return output.parsed, [output.record], []
+
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_FENCE_TAGS = {
+    Language.PYTHON: {"python", "py", "python3"},
+    Language.MINIZINC: {"minizinc", "mzn"},
+}
+
+
+def extract_code(text: str, language: Language) -> str:
+    """The program in a reply: the longest fenced block tagged with the language, else the
+    longest fenced block, else the whole reply if it looks like a program; "" if none.
+
+    An unclosed fence (the reply hit the token cap) still yields what was written.
+    """
+    blocks = [(tag.lower(), body.strip()) for tag, body in _FENCE.findall(text)]
+    tagged = [body for tag, body in blocks if tag in _FENCE_TAGS[language]]
+    candidates = tagged or [body for _, body in blocks]
+    if candidates:
+        return max(candidates, key=len)
+    looks_like_code = {
+        Language.PYTHON: r"^\s*(import|from)\s+\w+",
+        Language.MINIZINC: r"^\s*(var|constraint|solve)\b",
+    }[language]
+    return text.strip() if re.search(looks_like_code, text, re.MULTILINE) else ""

@@ -1,0 +1,33 @@
+"""LLMOPT's five-element formulation, written fresh or rewritten after the judge blamed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from optagent.agent.context import RunContext
+from optagent.agent.formulation import Formulation
+from optagent.agent.llm import ask_structured
+from optagent.agent.models.base import Role
+from optagent.agent.state import AttemptState
+
+
+async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    reformulating = state.trigger == "reformulate"
+    formulation, calls, notes = await ask_structured(
+        runtime,
+        Role.FORMULATOR,
+        "formulate",
+        Formulation,
+        problem_id=state.problem.id,
+        sample=state.sample,
+        problem=state.problem.text,
+        understanding=state.understanding,
+        feedback=state.feedback if reformulating else "",
+        previous=state.formulation.model_dump_json(indent=1) if reformulating and state.formulation else "",
+    )
+    update: dict[str, Any] = {"calls": calls, "notes": notes, "feedback": ""}
+    if formulation is not None or not reformulating:
+        update["formulation"] = formulation
+    return update

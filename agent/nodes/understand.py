@@ -1,0 +1,28 @@
+"""ORThought's expert reading: objective and sense, decisions with types, constraints, data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from optagent.agent.answer import requested_outputs
+from optagent.agent.context import RunContext
+from optagent.agent.formulation import Understanding
+from optagent.agent.llm import ask_structured
+from optagent.agent.models.base import Role
+from optagent.agent.state import AttemptState
+
+
+async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    understanding, calls, notes = await ask_structured(
+        runtime,
+        Role.FORMULATOR,
+        "understand",
+        Understanding,
+        problem_id=state.problem.id,
+        sample=state.sample,
+        problem=state.problem.text,
+        outputs=requested_outputs(state.problem),
+    )
+    return {"understanding": understanding, "calls": calls, "notes": notes}

@@ -1,0 +1,63 @@
+"""Write the program for the chosen target, from the formulation when there is one.
+
+The target is the user's choice, else the one suited to the problem kind: the
+formulation's kind, else the expert reading's, else the benchmark's, else LP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from optagent.agent.answer import requested_outputs
+from optagent.agent.context import RunContext
+from optagent.agent.llm import ask, extract_code
+from optagent.agent.models.base import Role
+from optagent.agent.state import AttemptState
+from optagent.benchmarks.schema import ProblemKind
+
+TARGET_FOR_KIND: dict[ProblemKind, str] = {
+    ProblemKind.LP: "pyomo",
+    ProblemKind.MILP: "pyomo",
+    ProblemKind.NLP: "pyscipopt",
+    ProblemKind.MINLP: "pyscipopt",
+    ProblemKind.CP_SATISFACTION: "cpmpy",
+    ProblemKind.CP_OPTIMIZATION: "cpmpy",
+}
+
+
+def choose_target(state: AttemptState, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    kinds = (
+        state.formulation.kind if state.formulation else None,
+        state.understanding.kind if state.understanding else None,
+        state.problem.kind,
+    )
+    kind = next((k for k in kinds if k is not None), ProblemKind.LP)
+    return TARGET_FOR_KIND[kind]
+
+
+async def write_code(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    from optagent.solvers.targets import get_target
+
+    settings = runtime.context.settings
+    target = get_target(choose_target(state, settings.target))
+    output = await ask(
+        runtime,
+        Role.CODER,
+        "write_code",
+        problem_id=state.problem.id,
+        sample=state.sample,
+        problem=state.problem.text,
+        formulation=state.formulation,
+        feedback=state.feedback,
+        target=target,
+        language=target.language.value,
+        outputs=requested_outputs(state.problem),
+        reason_first=settings.plan.reason_first,
+    )
+    code = extract_code(output.text, target.language)
+    notes = [] if code else ["write_code: the reply contained no program"]
+    return {"target": target.name, "code": code, "feedback": "", "calls": [output.record], "notes": notes}

@@ -1,0 +1,77 @@
+"""The public entry points: `solve` for a typed answer, `stream_solve` for node events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from optagent.agent.answer import Answer
+from optagent.agent.context import AgentSettings, RunContext
+from optagent.benchmarks.schema import Problem
+from optagent.errors import OptagentError
+
+if TYPE_CHECKING:
+    from optagent.agent.graph import AgentEvent
+    from optagent.agent.models import ModelRoles
+    from optagent.solvers.sandbox import Sandbox
+
+
+def as_problem(problem: str | Problem, settings: AgentSettings) -> Problem:
+    """The problem, refused in one line when it is empty or too long to model faithfully.
+
+    A statement over `max_problem_chars` is refused rather than truncated: a model of half a
+    problem is a wrong model presented as a right one.
+    """
+    if isinstance(problem, str):
+        problem = Problem(id="problem", text=problem)
+    text = problem.text.strip()
+    if not text:
+        raise OptagentError("the problem is empty; write the optimization problem in plain language")
+    if len(text) > settings.max_problem_chars:
+        raise OptagentError(
+            f"the problem statement has {len(text)} characters, more than the limit of "
+            f"{settings.max_problem_chars}; shorten it to the problem itself or raise max_problem_chars"
+        )
+    if settings.target is not None:
+        from optagent.solvers.targets import get_target
+
+        get_target(settings.target)
+    return problem.model_copy(update={"text": text})
+
+
+async def stream_solve(
+    problem: str | Problem,
+    *,
+    roles: ModelRoles,
+    sandbox: Sandbox,
+    settings: AgentSettings | None = None,
+) -> AsyncIterator[AgentEvent]:
+    """Each node's update as it finishes, for every sample; the last event carries the answer
+    (node "answer", `update["final"]`)."""
+    from optagent.agent.graph import AgentEvent, build_graph
+
+    settings = settings or AgentSettings()
+    checked = as_problem(problem, settings)
+    graph = build_graph(settings)
+    context = RunContext(settings=settings, roles=roles, sandbox=sandbox)
+    async for _namespace, event in graph.astream(
+        {"problem": checked}, context=context, stream_mode="custom", subgraphs=True
+    ):
+        if isinstance(event, AgentEvent):
+            yield event
+
+
+async def solve(
+    problem: str | Problem,
+    *,
+    roles: ModelRoles,
+    sandbox: Sandbox,
+    settings: AgentSettings | None = None,
+) -> Answer:
+    """Solve one problem: the final typed answer, solved or honestly not."""
+    final: Answer | None = None
+    async for event in stream_solve(problem, roles=roles, sandbox=sandbox, settings=settings):
+        if event.node == "answer":
+            final = event.update["final"]
+    assert final is not None, "the graph ended without an answer node"
+    return final
