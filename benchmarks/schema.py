@@ -71,6 +71,7 @@ class Outcome(StrEnum):
     CRASHED = "crashed"
     TIMEOUT = "timeout"
     NO_ANSWER = "no_answer"
+    UNGRADED = "ungraded"
 
 
 class Score(BaseModel):
@@ -81,3 +82,8 @@ class Score(BaseModel):
     predicted_objective: float | None = None
     expected_objective: float | None = None
     detail: str = ""
+    graded: bool = Field(
+        default=True,
+        description="False when the native rule could not be applied (no named answers and no "
+        "extractor; CP-Bench statements without reference models); `correct` is then False",
+    )

@@ -1,0 +1,283 @@
+"""CP-Bench / DCP-Bench-Open: constraint problems graded by checking the printed solution.
+
+Two layouts load. A DCP-Bench-Open checkout, `cpbench/dataset/<id>/<id>.cpmpy.py` (with
+`<id>.json` instances), grades: the published rule takes the JSON object between the first
+`{` and the last `}` of the program's output, pins each printed key to its value in the
+reference model, and re-solves it with CPMpy (OR-Tools); the program passes when that is
+satisfiable and, for optimization, the objective equals the reference optimum. A missing or
+extra key fails. The check runs in the sandbox (`cpcheck.py`). `cpbench/problems.jsonl`
+holds statements only: enough to run the agent, not to grade (Score.graded is False).
+
+`cpbench-v1` is the subset of the 101 problems of the CP-Bench paper (`in_cpbench_v1`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from optagent.benchmarks.base import Benchmark, BenchmarkInfo, ScoringContext
+from optagent.benchmarks.records import SkippedRecord, read_records
+from optagent.benchmarks.schema import Outcome, Prediction, Problem, ProblemKind, Score, Targets
+from optagent.benchmarks.scoring import execution_outcome
+from optagent.errors import OptagentError
+from optagent.solvers.result import Language, Termination
+
+STATEMENTS_FILE = "problems.jsonl"
+_CATEGORY = re.compile(r"^#\s*Category:\s*(\S+)", re.MULTILINE)
+_UNWRAP_CALLS = frozenset({"int", "bool", "list", "float"})
+_UNWRAP_METHODS = frozenset({"value", "tolist"})
+
+
+class CPBench(Benchmark):
+    name = "cpbench"
+    info = BenchmarkInfo(
+        name="cpbench",
+        title="CP-Bench / DCP-Bench-Open v0.1.0",
+        source="https://github.com/DCP-Bench/DCP-Bench-Open (dataset/, tag v0.1.0)",
+        license="Apache-2.0",
+        native_rule="solution checking: pin each printed key to its value in the reference CPMpy model and "
+        "re-solve; pass when satisfiable and, for optimization, the objective equals the reference optimum; "
+        "a missing or extra key fails",
+    )
+    options = ("subset",)
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if options.get("subset") not in (None, "v1"):
+            raise OptagentError(f"unknown cpbench subset {options['subset']!r}; the one subset is 'v1'")
+        if options.get("subset") == "v1":
+            self.name = "cpbench-v1"
+
+    def locate(self, data_dir: Path) -> Path:
+        return data_dir / "cpbench"
+
+    def read(self, path: Path) -> tuple[list[Problem], list[SkippedRecord]]:
+        folder = path if path.is_dir() else path.parent
+        dataset = path if path.name == "dataset" else folder / "dataset"
+        statements = path if path.is_file() else folder / STATEMENTS_FILE
+        if path.is_dir() and dataset.is_dir():
+            problems, skipped = _read_folders(dataset)
+            if statements.is_file():
+                flags = {problem.id: problem.metadata for problem in _read_statements(statements)[0]}
+                for problem in problems:
+                    for key in ("in_cpbench_v1", "cpbench_v1_id"):
+                        if problem.id in flags:
+                            problem.metadata[key] = flags[problem.id].get(key)
+        elif statements.is_file():
+            problems, skipped = _read_statements(statements)
+        else:
+            raise OptagentError(
+                f"no CP-Bench data in {folder} (neither dataset/ nor {STATEMENTS_FILE}); run `optagent data pull cpbench`"
+            )
+        if self.settings.get("subset") == "v1":
+            if not any("in_cpbench_v1" in problem.metadata for problem in problems):
+                raise OptagentError(
+                    f"cpbench-v1 needs the in_cpbench_v1 flags of {folder / STATEMENTS_FILE}; put that file beside dataset/"
+                )
+            problems = [problem for problem in problems if problem.metadata.get("in_cpbench_v1")]
+        return problems, skipped
+
+    async def score(self, problem: Problem, prediction: Prediction, context: ScoringContext) -> Score:
+        outcome = execution_outcome(prediction)
+        reference = problem.targets.reference_model
+        if reference is None:
+            return Score(
+                correct=False,
+                graded=False,
+                outcome=outcome or Outcome.UNGRADED,
+                detail="not gradable: statements only (problems.jsonl) have no reference model; "
+                "get the DCP-Bench-Open dataset/ folders to grade",
+            )
+        if outcome is not None:
+            return Score(correct=False, strict=False, outcome=outcome, detail="the program did not produce a solution")
+        solution = printed_solution(prediction)
+        if solution is None:
+            return Score(correct=False, strict=False, outcome=Outcome.NO_ANSWER, detail="no JSON object in the output")
+        if context.sandbox is None:
+            raise OptagentError("CP-Bench grading runs the reference model in the sandbox; pass one in the scoring context")
+        code = checking_program(reference, solution)
+        result = await context.sandbox.run(code, Language.PYTHON, context.limits)
+        verdict = _read_verdict(result.stdout)
+        if verdict is None:
+            why = "timed out" if result.termination == Termination.TIMEOUT else result.error or "gave no verdict"
+            return Score(correct=False, strict=False, outcome=Outcome.WRONG, detail=f"the solution check {why}")
+        passed = bool(verdict["passed"])
+        detail = verdict["reason"] + "".join(
+            f"; {name}: {verdict[name]}" for name in ("missing", "extra") if verdict.get(name)
+        )
+        return Score(
+            correct=passed,
+            strict=passed,
+            outcome=Outcome.CORRECT if passed else Outcome.WRONG,
+            predicted_objective=verdict.get("objective"),
+            expected_objective=verdict.get("reference_objective"),
+            detail=detail,
+        )
+
+
+def printed_solution(prediction: Prediction) -> dict[str, Any] | None:
+    """The candidate's solution: the sandbox's printed JSON, else the text between the first `{` and last `}`."""
+    result = prediction.result
+    if result is None:
+        return None
+    if result.printed_json is not None:
+        return result.printed_json
+    start, end = result.stdout.find("{"), result.stdout.rfind("}")
+    if start < 0 or end < start:
+        return None
+    try:
+        value = json.loads(result.stdout[start : end + 1])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def checking_program(reference: Path, solution: dict[str, Any]) -> str:
+    """A self-contained program that checks `solution` against the reference model file."""
+    from optagent.benchmarks import cpcheck
+
+    source = reference.read_text(encoding="utf-8")
+    payload = {
+        "reference": source,
+        "filename": str(reference),
+        "outputs": output_expressions(source),
+        "solution": solution,
+    }
+    return Path(cpcheck.__file__).read_text(encoding="utf-8") + f"\ncheck({json.dumps(json.dumps(payload))})\n"
+
+
+def _read_verdict(stdout: str) -> dict[str, Any] | None:
+    from optagent.benchmarks.cpcheck import VERDICT_MARKER
+
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(VERDICT_MARKER):
+            return json.loads(line[len(VERDICT_MARKER) :])
+    return None
+
+
+def output_expressions(source: str) -> dict[str, str | None]:
+    """The keys the reference prints, each with the reference expression behind it when it can be read.
+
+    The reference ends with `print(json.dumps(solution))` where `solution` is a dict literal
+    such as `{"marks": marks.value().tolist(), "length": length.value()}`; each value is
+    unwrapped to the expression it reads (`marks`, `length`). A value that cannot be
+    unwrapped maps to None and the check looks the key up as a name, as the published
+    script does. An empty result means the printed keys are read from the reference's output.
+    """
+    tree = ast.parse(source)
+    dicts = {
+        target.id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    printed: ast.Dict | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps" and node.args:
+            argument = node.args[0]
+            printed = argument if isinstance(argument, ast.Dict) else dicts.get(getattr(argument, "id", ""), printed)
+    if printed is None or not all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in printed.keys):
+        return {}
+    return {key.value: _unwrap(value) for key, value in zip(printed.keys, printed.values, strict=True)}  # type: ignore[union-attr]
+
+
+def _unwrap(node: ast.expr) -> str | None:
+    while True:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _UNWRAP_METHODS:
+            node = node.func.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _UNWRAP_CALLS and len(node.args) == 1:
+            node = node.args[0]
+        elif isinstance(node, ast.ListComp) and len(node.generators) == 1 and isinstance(node.generators[0].target, ast.Name):
+            element = _unwrap(node.elt)
+            if element != node.generators[0].target.id:
+                return None
+            node = node.generators[0].iter
+        else:
+            break
+    if isinstance(node, ast.Name | ast.Attribute | ast.Subscript):
+        return ast.unparse(node)
+    return None
+
+
+def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
+    problems: list[Problem] = []
+    skipped: list[SkippedRecord] = []
+    for folder in sorted(path for path in dataset.iterdir() if path.is_dir()):
+        reference = folder / f"{folder.name}.cpmpy.py"
+        if not reference.is_file():
+            skipped.append(SkippedRecord(file=folder, id=folder.name, reason=f"no {reference.name}"))
+            continue
+        try:
+            source = reference.read_text(encoding="utf-8")
+            tree = ast.parse(source)
+        except (SyntaxError, UnicodeDecodeError) as error:
+            line = getattr(error, "lineno", None)
+            skipped.append(SkippedRecord(file=reference, line=line, id=folder.name, reason=f"unreadable reference ({error})"))
+            continue
+        description = ast.get_docstring(tree)
+        if not description:
+            skipped.append(SkippedRecord(file=reference, id=folder.name, reason="no description docstring"))
+            continue
+        instances: list[Any] = []
+        instance_file = folder / f"{folder.name}.json"
+        if instance_file.is_file():
+            try:
+                instances = json.loads(instance_file.read_text(encoding="utf-8"))
+            except ValueError as error:
+                skipped.append(SkippedRecord(file=instance_file, id=folder.name, reason=f"instances are not JSON ({error})"))
+                continue
+        outputs = output_expressions(source)
+        optimizing = any(
+            isinstance(node, ast.Attribute) and node.attr in ("minimize", "maximize") for node in ast.walk(tree)
+        )
+        category = _CATEGORY.search(source)
+        problems.append(
+            Problem(
+                id=folder.name,
+                text=description,
+                targets=Targets(
+                    decision_variables=sorted(outputs),
+                    is_optimization=optimizing,
+                    reference_model=reference,
+                ),
+                kind=ProblemKind.CP_OPTIMIZATION if optimizing else ProblemKind.CP_SATISFACTION,
+                category=category.group(1) if category else None,
+                metadata={"instances": instances},
+            )
+        )
+    return problems, skipped
+
+
+def _read_statements(path: Path) -> tuple[list[Problem], list[SkippedRecord]]:
+    records, skipped = read_records(path)
+    problems: list[Problem] = []
+    for record in records:
+        value = record.value
+        record_id = str(value.get("id")) if isinstance(value, dict) and value.get("id") else str(record.line)
+        if not isinstance(value, dict) or not str(value.get("description") or "").strip():
+            skipped.append(SkippedRecord(file=path, line=record.line, id=record_id, reason="no `description`"))
+            continue
+        optimizing = value.get("is_optimization")
+        problems.append(
+            Problem(
+                id=record_id,
+                text=value["description"],
+                targets=Targets(
+                    decision_variables=list(value.get("decision_variables") or []),
+                    is_optimization=optimizing,
+                ),
+                kind=None if optimizing is None else ProblemKind.CP_OPTIMIZATION if optimizing else ProblemKind.CP_SATISFACTION,
+                category=value.get("category"),
+                metadata={
+                    "instances": value.get("instances") or [],
+                    "in_cpbench_v1": bool(value.get("in_cpbench_v1")),
+                    "cpbench_v1_id": value.get("cpbench_v1_id"),
+                },
+            )
+        )
+    return problems, skipped

@@ -1,0 +1,157 @@
+"""Scoring rules shared by every benchmark: the strict rule, outcome classification, label parsing.
+
+Each benchmark applies its own published tolerance, but all of them report the unified
+strict rule beside it, classify a prediction the same way, and read labels with the same
+parser, so numbers stay comparable across benchmarks and papers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from optagent.benchmarks.schema import Outcome, Prediction, Score, Targets
+from optagent.solvers.result import SolutionStatus, Termination
+
+STRICT_TOLERANCE = 1e-6
+STRICT_RULE = "|pred - gt| / (|gt| + 1) <= 1e-6 on the objective"
+
+INFEASIBLE_LABELS = frozenset(
+    {"infeasible", "no best solution", "no feasible solution", "no solution", "none", "null", "n/a"}
+)
+_INFEASIBLE_STATUSES = (SolutionStatus.INFEASIBLE, SolutionStatus.INFEASIBLE_OR_UNBOUNDED)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def strict_match(predicted: float | None, expected: float) -> bool:
+    """The unified rule: relative error with a +1 guard, so a zero label does not divide by zero."""
+    if predicted is None or not math.isfinite(predicted):
+        return False
+    return abs(predicted - expected) / (abs(expected) + 1.0) <= STRICT_TOLERANCE
+
+
+def absolute_match(predicted: float | None, expected: float, tolerance: float) -> bool:
+    if predicted is None or not math.isfinite(predicted):
+        return False
+    return abs(predicted - expected) <= tolerance
+
+
+def is_infeasible_label(value: Any) -> bool:
+    """`null`, "No Best Solution", "infeasible" and the like: the reference says no solution exists."""
+    if value is None:
+        return True
+    return isinstance(value, str) and value.strip().strip(".").lower() in INFEASIBLE_LABELS
+
+
+def parse_number(value: Any) -> float:
+    """Read a label as a number: 3, "40000", "1,234.5", "$2,000", "12.5%", " -3e2 ".
+
+    Raises ValueError with the offending text when there is no single number in it.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a boolean, not a number")
+    if isinstance(value, int | float):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"{value!r} is not a finite number")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a number")
+    text = value.strip().replace(",", "").replace("_", "")
+    text = re.sub(r"^[$€£¥]\s*|\s*%$", "", text).strip()
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    raise ValueError(f"{value!r} is not a number")
+
+
+def reports_infeasible(prediction: Prediction) -> bool:
+    """The program's solver proved infeasibility (an infeasible-or-unbounded proof counts)."""
+    result = prediction.result
+    return result is not None and result.solution_status in _INFEASIBLE_STATUSES
+
+
+def execution_outcome(prediction: Prediction) -> Outcome | None:
+    """The outcome decided by how the program ran, or None when it produced a value to compare.
+
+    A timeout wins over everything; a proof of infeasibility or unboundedness wins over a
+    crash that came after it (reading values of an infeasible model raises in most APIs).
+    """
+    result = prediction.result
+    if result is None:
+        return Outcome.NO_ANSWER
+    if result.termination == Termination.TIMEOUT:
+        return Outcome.TIMEOUT
+    if result.solution_status in _INFEASIBLE_STATUSES:
+        return Outcome.INFEASIBLE
+    if result.solution_status == SolutionStatus.UNBOUNDED:
+        return Outcome.UNBOUNDED
+    if result.termination != Termination.OK:
+        return Outcome.CRASHED
+    return None
+
+
+def predicted_objective(prediction: Prediction) -> float | None:
+    """The objective read from the solver objects (by the sandbox), when the run ended cleanly."""
+    result = prediction.result
+    if result is None or result.termination != Termination.OK or result.objective is None:
+        return None
+    return result.objective if math.isfinite(result.objective) else None
+
+
+def verdict(correct: bool) -> Outcome:
+    return Outcome.CORRECT if correct else Outcome.WRONG
+
+
+def score_objective(
+    targets: Targets,
+    prediction: Prediction,
+    matches: Callable[[float, float], bool],
+    rule: str,
+) -> Score:
+    """Score a single-objective answer: infeasible labels match only a proof of infeasibility."""
+    outcome = execution_outcome(prediction)
+    predicted = predicted_objective(prediction)
+    if targets.infeasible:
+        ok = reports_infeasible(prediction)
+        return Score(
+            correct=ok,
+            strict=ok,
+            outcome=Outcome.CORRECT if ok else outcome or Outcome.WRONG,
+            predicted_objective=predicted,
+            detail=f"label: infeasible; {'the solver proved infeasibility' if ok else _describe(outcome, predicted)}",
+        )
+    expected = targets.objective
+    if expected is None:
+        raise ValueError("score_objective needs an objective or an infeasible label")
+    if outcome is None and predicted is None:
+        outcome = Outcome.NO_ANSWER
+    if outcome is not None:
+        return Score(
+            correct=False,
+            strict=False,
+            outcome=outcome,
+            expected_objective=expected,
+            detail=f"label {expected:g}; {_describe(outcome, predicted)}",
+        )
+    ok = matches(predicted, expected)
+    return Score(
+        correct=ok,
+        strict=strict_match(predicted, expected),
+        outcome=verdict(ok),
+        predicted_objective=predicted,
+        expected_objective=expected,
+        detail=f"objective {predicted:g} vs label {expected:g} ({rule})",
+    )
+
+
+def _describe(outcome: Outcome | None, predicted: float | None) -> str:
+    if outcome is None:
+        return f"the program found objective {predicted:g}"
+    return {
+        Outcome.NO_ANSWER: "no objective value was produced",
+        Outcome.TIMEOUT: "the program timed out",
+        Outcome.INFEASIBLE: "the program reported infeasible",
+        Outcome.UNBOUNDED: "the program reported unbounded",
+        Outcome.CRASHED: "the program crashed",
+    }.get(outcome, outcome.value)
