@@ -15,6 +15,7 @@ from optagent.errors import OptagentError
 
 # Each module defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "optagent.app.cmd_data",
     "optagent.app.cmd_eval",
 )
 
