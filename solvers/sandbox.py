@@ -1,0 +1,303 @@
+"""Run untrusted solver programs fast and safely, and say exactly what happened.
+
+`Sandbox` owns a zygote process (`_zygote.py`) that imported and warmed every solver once;
+each run is a fresh process forked from it (`_process.py`), so a run costs milliseconds
+instead of a cold Python start, yet still gets its own namespaces, uid, limits and
+temporary directory. Concurrency is bounded by a queue of `workers` slots; each slot has
+its own unprivileged uid, so the process cap (RLIMIT_NPROC) applies per run.
+
+`run` never raises for anything the program does; only a sandbox that cannot start at all
+raises (OptagentError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from optagent.errors import OptagentError
+from optagent.solvers.result import ExecResult, Language, Limits, SolutionStatus, Termination, Timings
+
+_START_TIMEOUT_S = 120.0
+_BACKSTOP_S = 10.0
+_MEMORY_MARKERS = ("bad_alloc", "out of memory", "cannot allocate memory", "memoryerror")
+
+
+class Sandbox:
+    """A pool of isolated runs on top of one pre-forked zygote; use as `async with`."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._slots: asyncio.Queue[int] | None = None
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._starting: asyncio.Lock | None = None
+        self._zygote_log = tempfile.TemporaryFile()
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Queue()
+            for slot in range(self.workers):
+                self._slots.put_nowait(slot)
+            self._starting = asyncio.Lock()
+        async with self._starting:  # type: ignore[union-attr]
+            if self._zygote is None or self._zygote.poll() is not None:
+                await self._spawn_zygote()
+
+    @property
+    def zygote_pid(self) -> int | None:
+        return self._zygote.pid if self._zygote else None
+
+    async def _spawn_zygote(self) -> None:
+        self._shutdown_zygote()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {key: value for key, value in os.environ.items() if not _is_secret(key)}
+        env["MALLOC_ARENA_MAX"] = "2"  # fewer 64 MB arena reservations under RLIMIT_AS
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-m", "optagent.solvers._zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._zygote_log,
+            env=env,
+            start_new_session=True,
+        )
+        theirs.close()
+        ours.setblocking(False)
+        loop = asyncio.get_running_loop()
+        try:
+            ready = await asyncio.wait_for(loop.sock_recv(ours, 4096), _START_TIMEOUT_S)
+        except (asyncio.TimeoutError, OSError):
+            ready = b""
+        if not ready:
+            stderr = self._shutdown_zygote(ours)
+            raise OptagentError(f"the sandbox could not start its worker: {stderr or 'no reply'}; check the solver installation")
+        self._control = ours
+
+    def _shutdown_zygote(self, control: socket.socket | None = None) -> str:
+        control = control or self._control
+        if control is not None:
+            control.close()
+        self._control = None
+        stderr = ""
+        if self._zygote is not None:
+            if self._zygote.poll() is None:
+                self._zygote.kill()
+            self._zygote.wait()
+            self._zygote = None
+            self._zygote_log.seek(0)
+            lines = self._zygote_log.read().decode("utf-8", "replace").strip().splitlines()
+            stderr = lines[-1] if lines else ""
+            self._zygote_log.seek(0)
+            self._zygote_log.truncate()
+        return stderr
+
+    async def close(self) -> None:
+        self._shutdown_zygote()
+
+    async def run(
+        self,
+        code: str | bytes,
+        language: Language = Language.PYTHON,
+        limits: Limits | None = None,
+        files: dict[str, bytes] | None = None,
+    ) -> ExecResult:
+        limits = limits or Limits()
+        rejected = _reject(code, files)
+        if rejected is not None:
+            return rejected
+        assert isinstance(code, str)
+        await self.start()
+        assert self._slots is not None
+        queued = time.monotonic()
+        slot = await self._slots.get()
+        try:
+            queued_s = time.monotonic() - queued
+            request = {
+                "code": code,
+                "language": str(language),
+                "limits": limits.model_dump(),
+                "files": {name: base64.b64encode(data).decode() for name, data in (files or {}).items()},
+                "slot": slot,
+            }
+            raw = await self._exchange(request, limits)
+        finally:
+            self._slots.put_nowait(slot)
+        result = build_result(raw, limits)
+        result.timings.queued_s = queued_s
+        return result
+
+    async def _exchange(self, request: dict[str, Any], limits: Limits) -> dict[str, Any]:
+        ours, theirs = socket.socketpair()
+        try:
+            await self._hand_over(theirs)
+        finally:
+            theirs.close()
+        reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 30)
+        monitor_pid = None
+        try:
+            writer.write(json.dumps(request).encode() + b"\n")
+            await writer.drain()
+            async with asyncio.timeout(limits.timeout_s + _BACKSTOP_S):
+                first = await reader.readline()
+                if first:
+                    monitor_pid = json.loads(first).get("pid")
+                    last = await reader.readline()
+                    if last:
+                        return json.loads(last)
+            return {"sandbox_error": "the run's monitor process died before reporting"}
+        except TimeoutError:
+            if monitor_pid:
+                _kill(monitor_pid)
+            return {"sandbox_error": "the run's monitor did not report in time and was killed"}
+        finally:
+            writer.close()
+
+    async def _hand_over(self, run_socket: socket.socket) -> None:
+        """Give the zygote one run's socket; restart the zygote once if it died."""
+        for attempt in range(2):
+            if self._control is None or self._zygote is None or self._zygote.poll() is not None:
+                await self.start()
+            assert self._control is not None
+            try:
+                socket.send_fds(self._control, [b"run"], [run_socket.fileno()])
+                return
+            except OSError:
+                if attempt:
+                    raise OptagentError("the sandbox worker keeps dying; see the solver installation") from None
+                self._shutdown_zygote()
+
+
+def run_sync(
+    code: str | bytes, language: Language = Language.PYTHON, limits: Limits | None = None, files: dict[str, bytes] | None = None
+) -> ExecResult:
+    """One run from synchronous code (the CLI): starts a one-slot sandbox and closes it."""
+
+    async def once() -> ExecResult:
+        async with Sandbox(workers=1) as sandbox:
+            return await sandbox.run(code, language, limits, files)
+
+    return asyncio.run(once())
+
+
+def _is_secret(name: str) -> bool:
+    upper = name.upper()
+    return any(word in upper for word in ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")) or "PROXY" in upper
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _error(message: str) -> ExecResult:
+    return ExecResult(termination=Termination.ERROR, error=message)
+
+
+def _reject(code: str | bytes, files: dict[str, bytes] | None) -> ExecResult | None:
+    """Inputs that cannot be a program at all are answered without starting a process."""
+    if isinstance(code, bytes):
+        try:
+            code = code.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return _error(f"the program is not UTF-8 text (byte 0x{code[error.start]:02x} at offset {error.start}); save it as UTF-8")
+    if not code.strip():
+        return _error("the program is empty; give it a model to run")
+    for name in files or {}:
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            return _error(f"file name '{name}' must be a plain name without directories")
+    return None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"{signal.Signals(number).name} ({signal.strsignal(number)})"
+    except ValueError:
+        return f"signal {number}"
+
+
+def build_result(raw: dict[str, Any], limits: Limits) -> ExecResult:
+    """Turn the monitor's raw record into an ExecResult: termination first, then the solution."""
+    if "sandbox_error" in raw:
+        return ExecResult(termination=Termination.KILLED, error=raw["sandbox_error"])
+    report = raw.get("report") or {}
+    stderr = raw.get("stderr", "")
+    status = raw.get("wait_status", 0)
+    exit_code = os.waitstatus_to_exitcode(status)
+    termination, error = Termination.OK, report.get("error")
+    if raw.get("timed_out"):
+        termination, error = Termination.TIMEOUT, f"wall-clock limit of {limits.timeout_s:g} s exceeded"
+    elif os.WIFSIGNALED(status):
+        signal_number = os.WTERMSIG(status)
+        if signal_number == signal.SIGXCPU or (limits.cpu_s and raw.get("cpu_s", 0) >= limits.cpu_s):
+            termination, error = Termination.TIMEOUT, f"CPU-time limit of {limits.cpu_s:g} s exceeded"
+        elif any(marker in stderr.lower() for marker in _MEMORY_MARKERS):
+            termination, error = Termination.MEMORY, f"out of memory (limit {limits.memory_mb} MB)"
+        else:
+            termination, error = Termination.KILLED, f"killed by {_signal_name(signal_number)}"
+    elif report.get("error_type") == "MemoryError":
+        termination, error = Termination.MEMORY, f"MemoryError: out of memory (limit {limits.memory_mb} MB)"
+    elif error or exit_code != 0:
+        termination = Termination.ERROR
+        if not report:
+            error = f"the program ended with exit code {exit_code} before the sandbox could read it (os._exit or a native crash)"
+    reading = report.get("reading") or {}
+    stdout = raw.get("stdout", "")
+    return ExecResult(
+        termination=termination,
+        solution_status=SolutionStatus(reading.get("status", SolutionStatus.UNKNOWN)),
+        objective=reading.get("objective"),
+        values=reading.get("values") or {},
+        solver=reading.get("solver"),
+        printed_json=parse_printed_json(stdout),
+        stdout=stdout,
+        stderr=stderr,
+        output_truncated=raw.get("output_truncated", False),
+        error=error,
+        error_line=report.get("error_line"),
+        traceback=report.get("traceback"),
+        exit_code=exit_code,
+        isolation=raw.get("isolation", []),
+        isolation_missing=raw.get("isolation_missing", []),
+        timings=Timings(wall_s=raw.get("wall_s", 0.0), cpu_s=raw.get("cpu_s", 0.0)),
+    )
+
+
+def parse_printed_json(stdout: str) -> dict[str, Any] | None:
+    """The last stdout line that is a JSON object, else the text from the first `{` to the
+    last `}` (CP-Bench's rule)."""
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    start, end = stdout.find("{"), stdout.rfind("}")
+    if 0 <= start < end:
+        try:
+            value = json.loads(stdout[start : end + 1])
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+    return None

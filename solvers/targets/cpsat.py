@@ -1,0 +1,80 @@
+"""OR-Tools CP-SAT: integer constraint programming with a CpModel and a CpSolver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optagent.benchmarks.schema import ProblemKind
+from optagent.solvers.result import SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+
+# CP-SAT cannot prove unboundedness: every variable has a finite domain.
+_STATUS = {
+    "OPTIMAL": SolutionStatus.OPTIMAL,
+    "FEASIBLE": SolutionStatus.FEASIBLE,
+    "INFEASIBLE": SolutionStatus.INFEASIBLE,
+}
+
+
+def _read(solver: Any, model: Any) -> Reading | None:
+    from ortools.sat.python import cp_model
+
+    if not isinstance(solver, cp_model.CpSolver):
+        return None
+    try:
+        response = solver.response_proto
+    except Exception:  # never solved: ortools raises on reading an empty response
+        return None
+    status = _STATUS.get(response.status.name, SolutionStatus.UNKNOWN)
+    if status not in (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE):
+        return Reading("cp-sat", status)
+    values: dict[str, Any] = {}
+    if isinstance(model, cp_model.CpModel):
+        variables = model.proto.variables
+        values = collect(
+            (variables[index].name or f"v{index}", value)
+            for index, value in enumerate(response.solution)
+            if index < len(variables)
+        )
+    objective = number(solver.objective_value) if model is None or model.proto.HasField("objective") else None
+    return Reading("cp-sat", status, objective, values)
+
+
+class CPSATTarget(Target):
+    name = "cpsat"
+    kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
+    packages = ("ortools",)
+    description = "Google OR-Tools CP-SAT (integer constraint programming)"
+
+    def preload(self) -> None:
+        from ortools.sat.python import cp_model
+
+        model = cp_model.CpModel()
+        x = model.new_int_var(0, 10, "x")
+        model.add(2 * x <= 7)
+        model.maximize(x)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.solve(model)
+
+    def install_hooks(self, record: Record) -> None:
+        from ortools.sat.python import cp_model
+
+        def objects(solver: Any, model: Any = None, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+            return (solver, model)
+
+        for method in ("solve", "Solve"):
+            wrap_solve(cp_model.CpSolver, method, self.name, record, objects)
+
+    def read_event(self, event: SolveEvent) -> Reading | None:
+        return _read(*event.objects)
+
+    def read_scope(self, objects: list[Any]) -> list[Reading]:
+        from ortools.sat.python import cp_model
+
+        models = [obj for obj in objects if isinstance(obj, cp_model.CpModel)]
+        return [
+            reading
+            for obj in objects
+            if (reading := _read(obj, models[-1] if models else None)) is not None
+        ]

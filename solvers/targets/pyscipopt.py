@@ -1,0 +1,78 @@
+"""PySCIPOpt (SCIP): nonlinear and mixed-integer nonlinear models, also LP and MILP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optagent.benchmarks.schema import ProblemKind
+from optagent.solvers.result import SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number
+
+_STATUS = {
+    "optimal": SolutionStatus.OPTIMAL,
+    "infeasible": SolutionStatus.INFEASIBLE,
+    "unbounded": SolutionStatus.UNBOUNDED,
+    "inforunbd": SolutionStatus.INFEASIBLE_OR_UNBOUNDED,
+}
+
+
+def _read(model: Any) -> Reading | None:
+    import pyscipopt
+
+    if not isinstance(model, pyscipopt.scip.Model):
+        return None
+    status_name = model.getStatus()
+    has_solution = model.getNSols() > 0
+    status = _STATUS.get(status_name)
+    if status is None:
+        status = SolutionStatus.FEASIBLE if has_solution and status_name != "unknown" else SolutionStatus.UNKNOWN
+    if not has_solution or status not in (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE):
+        return Reading("scip", status)
+    solution = model.getBestSol()
+    values = collect((var.name, model.getSolVal(solution, var)) for var in model.getVars())
+    return Reading("scip", status, number(model.getObjVal()), values)
+
+
+class PySCIPOptTarget(Target):
+    name = "pyscipopt"
+    kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP, ProblemKind.MINLP})
+    packages = ("pyscipopt",)
+    description = "PySCIPOpt with SCIP (nonlinear, MINLP, also LP and MILP)"
+
+    def preload(self) -> None:
+        import pyscipopt
+
+        model = pyscipopt.Model()
+        model.hideOutput()
+        x = model.addVar("x", lb=0, ub=3)
+        y = model.addVar("y", vtype="I", lb=0, ub=3)
+        model.addCons(x * x + y <= 5)
+        model.setObjective(x + y, "maximize")
+        model.optimize()
+        model.getObjVal()
+
+    def install_hooks(self, record: Record) -> None:
+        """SCIP's Model is a Cython class, so programs get a subclass that records solves."""
+        import pyscipopt
+
+        base = pyscipopt.scip.Model
+        if getattr(pyscipopt.Model, "__optagent_hook__", False):
+            return
+
+        def optimize(self: Any) -> None:
+            record(SolveEvent("pyscipopt", (self,)))
+            return base.optimize(self)
+
+        def optimizeNogil(self: Any) -> None:  # noqa: N802 (SCIP's name)
+            record(SolveEvent("pyscipopt", (self,)))
+            return base.optimizeNogil(self)
+
+        namespace = {"optimize": optimize, "optimizeNogil": optimizeNogil, "__optagent_hook__": True,
+                     "__module__": "pyscipopt", "__qualname__": "Model"}
+        pyscipopt.Model = type("Model", (base,), namespace)
+
+    def read_event(self, event: SolveEvent) -> Reading | None:
+        return _read(event.objects[0])
+
+    def read_scope(self, objects: list[Any]) -> list[Reading]:
+        return [reading for obj in objects if (reading := _read(obj)) is not None]
