@@ -86,11 +86,15 @@ def eval_command(
         pre_warnings = read.problems
     else:
         from optagent.agent.context import AgentSettings
-        from optagent.agent.models import ModelRoles, parse_role_options
+        from optagent.agent.models import ModelRoles, parse_role_options, split_spec
+        from optagent.agent.models.registry import NAMELESS
         from optagent.evals.producers import AgentProducer
 
         settings = AgentSettings.for_strategy(strategy, limits=limits)
-        roles = ModelRoles.from_specs(model, parse_role_options(role or []))
+        overrides = parse_role_options(role or [])
+        # Served models get one connection slot per sample in flight (the endpoint's default is lower).
+        served = all(split_spec(spec)[0] not in NAMELESS for spec in (model, *overrides.values()))
+        roles = ModelRoles.from_specs(model, overrides, **({"concurrency": concurrency} if served else {}))
         producer = AgentProducer(roles, settings, samples)
         header = RunHeader(
             source="agent", models=roles.specs(), strategy=strategy,
@@ -164,7 +168,7 @@ def _run(config, producer, header, pre_warnings: list[str]):
 
     from optagent.evals.runner import run_eval
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     for line in pre_warnings:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
     return asyncio.run(run_eval(config, producer, header, console=console))

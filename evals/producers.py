@@ -32,8 +32,11 @@ class Produced(BaseModel):
 class Producer(Protocol):
     source: Literal["agent", "responses"]
 
-    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
-        """The pairs to produce, and one line per thing that was skipped."""
+    def plan(self, problems: list[Problem], known: set[str]) -> tuple[list[tuple[Problem, int]], list[str]]:
+        """The pairs to produce for the selected `problems`, and one line per thing skipped.
+
+        `known` holds every id of the benchmark, selected or not.
+        """
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced: ...
 
@@ -48,12 +51,12 @@ class ResponsesProducer:
         self.limits = limits
         self._by_key = {(r.id, r.sample): r for r in responses.responses}
 
-    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
+    def plan(self, problems: list[Problem], known: set[str]) -> tuple[list[tuple[Problem, int]], list[str]]:
         order = {p.id: i for i, p in enumerate(problems)}
         skipped = [
-            f"{self.responses.path}:{r.line}: id {r.id!r} is not a selected problem of this benchmark; skipped"
+            f"{self.responses.path}:{r.line}: id {r.id!r} is not a problem of this benchmark; skipped"
             for r in self.responses.responses
-            if r.id not in order
+            if r.id not in known
         ]
         known = sorted((r for r in self.responses.responses if r.id in order), key=lambda r: (order[r.id], r.sample))
         return [(problems[order[r.id]], r.sample) for r in known], skipped
@@ -76,7 +79,7 @@ class AgentProducer:
         self.settings = settings
         self.samples = samples
 
-    def plan(self, problems: list[Problem]) -> tuple[list[tuple[Problem, int]], list[str]]:
+    def plan(self, problems: list[Problem], known: set[str]) -> tuple[list[tuple[Problem, int]], list[str]]:
         return [(p, s) for p in problems for s in range(self.samples)], []
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:

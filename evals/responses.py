@@ -1,8 +1,9 @@
 """Responses files: model outputs (or reference programs) to score without calling a model.
 
 JSONL, one line per (problem, sample), either
-`{"id": ..., "sample": 0, "completion": "..."}` (the program is the last fenced code block,
-its language from the fence tag, else from the content) or
+`{"id": ..., "sample": 0, "completion": "..."}` (the program is taken from the fenced code
+blocks as the agent takes it from a reply; the language comes from the fence tags, else
+from the content) or
 `{"id": ..., "sample": 0, "code": "...", "language": "python" | "minizinc"}`.
 `sample` defaults to 0. Bad lines are reported with their line number and skipped.
 """
@@ -19,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from optagent.errors import OptagentError
 from optagent.solvers.result import Language
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)```", re.DOTALL)
+_FENCE_TAG = re.compile(r"```[ \t]*([A-Za-z0-9_+-]+)")
 _TAGS = {
     "python": Language.PYTHON, "py": Language.PYTHON, "python3": Language.PYTHON,
     "minizinc": Language.MINIZINC, "mzn": Language.MINIZINC,
@@ -56,12 +57,13 @@ class ResponsesFile(BaseModel):
 
 
 def extract_program(completion: str) -> tuple[str | None, Language | None]:
-    """The last fenced code block of a completion and its language."""
-    blocks = _FENCE.findall(completion)
-    if not blocks:
-        return None, None
-    tag, code = blocks[-1]
-    return code, _TAGS.get(tag.lower()) or guess_language(code)
+    """The program in a completion and its language; (None, None) when it holds none."""
+    from optagent.agent.llm import extract_code
+
+    tagged = [_TAGS[tag.lower()] for tag in _FENCE_TAG.findall(completion) if tag.lower() in _TAGS]
+    language = tagged[0] if tagged else guess_language(completion)
+    code = extract_code(completion, language)
+    return (code, language) if code else (None, None)
 
 
 def guess_language(code: str) -> Language:

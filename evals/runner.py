@@ -70,7 +70,7 @@ async def run_eval(
     from optagent.benchmarks import ScoringContext, get_benchmark, resolve_data_dir
     from optagent.solvers.sandbox import Sandbox
 
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     warnings: list[str] = []
 
     def report(line: str) -> None:
@@ -82,7 +82,7 @@ async def run_eval(
     for skipped_record in loaded.skipped:
         report(str(skipped_record))
     problems = select(loaded.problems, config.ids, config.limit, report)
-    pairs, skipped = producer.plan(problems)
+    pairs, skipped = producer.plan(problems, {p.id for p in loaded.problems})
     for line in skipped:
         report(line)
     extractor = _extractor(config.extractor_model)
@@ -151,7 +151,7 @@ def _record(problem: Problem, sample: int, produced: Produced, score: dict, wall
         id=problem.id,
         sample=sample,
         category=problem.category,
-        size=problem.metadata.get("size"),
+        size=problem.metadata.get("problem_size") or problem.metadata.get("size"),
         prediction=produced.prediction,
         messages=produced.messages,
         formulation=produced.formulation,
