@@ -99,5 +99,5 @@ class Benchmark(abc.ABC):
                 unique[problem.id] = problem
         if not unique:
             why = str(skipped[0]) if skipped else f"{path} holds no records"
-            raise OptagentError(f"no readable {self.name} problems in {path}: {why}")
+            raise OptagentError(f"no readable {self.name} problems: {why}")
         return LoadedBenchmark(benchmark=self.name, source=path, problems=list(unique.values()), skipped=skipped)

@@ -27,8 +27,8 @@ class SkippedRecord(BaseModel):
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        record = f" record {self.id}" if self.id is not None else ""
-        return f"{where}:{record}: {self.reason}"
+        record = f" record {self.id}:" if self.id is not None else ""
+        return f"{where}:{record} {self.reason}"
 
 
 class RawRecord(NamedTuple):

@@ -1,0 +1,26 @@
+"""Fixtures for benchmark tests: the published data (read in place) and small CP-Bench folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATASETS = Path(os.environ.get("OPTAGENT_TEST_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
+CP_FIXTURES = Path(__file__).parent / "cp_dataset"
+
+
+@pytest.fixture(scope="session")
+def datasets() -> Path:
+    if not (DATASETS / "optibench" / "OptiBench.json").is_file():
+        pytest.skip(f"published benchmark data not found at {DATASETS} (set OPTAGENT_TEST_DATASETS)")
+    return DATASETS
+
+
+@pytest.fixture
+def cp_data(tmp_path: Path) -> Path:
+    """A data directory with a DCP-Bench-Open style `cpbench/dataset/` of two small problems."""
+    shutil.copytree(CP_FIXTURES, tmp_path / "cpbench" / "dataset")
+    return tmp_path
