@@ -12,6 +12,8 @@ Faults, consumed one per completion request: "500", "503", "429", "401" (an HTTP
 "drop" (close the connection without answering), "hang" (never answer), "empty" (an
 empty reply), "cut" (close the connection half-way through the body or stream),
 "no_finish" (a stream that ends cleanly but without a finish reason or [DONE]).
+A reply dict may carry `top_logprobs` (one {token: logprob} dict per token) to script the
+distribution a non-streamed `/v1/completions` call reports, as a Yes/No verifier needs.
 A request naming a model not in `models` gets vLLM's 404; with `api_key` set, a request
 without that key gets 401. Test-only code: bench scripts import it by path.
 """
@@ -103,8 +105,8 @@ class FakeOpenAI:
                 keep = await self._handle(method, path, headers, json.loads(body) if body else {}, writer)
                 if not keep:
                     break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # a cancelled connection ends quietly: asyncio 3.11 logs cancelled stream handlers
         finally:
             self._tasks.discard(task)
             writer.close()
@@ -149,12 +151,13 @@ class FakeOpenAI:
             return await self._send(writer, 404, _error(f"The model `{body.get('model')}` does not exist.", "NotFoundError"))
         reply = self.reply(body) if callable(self.reply) else self.reply
         reply = {"content": reply} if isinstance(reply, str) else dict(reply)
+        top_logprobs = reply.pop("top_logprobs", None)
         if fault == "empty":
             reply = {"content": ""}
         chat = path == "/v1/chat/completions"
         if body.get("stream"):
             return await self._stream(writer, body, reply, chat, fault)
-        payload = _chat_payload(body, reply) if chat else _completion_payload(body, reply["content"])
+        payload = _chat_payload(body, reply) if chat else _completion_payload(body, reply["content"], top_logprobs)
         if fault == "cut":
             data = json.dumps(payload).encode()
             writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n".encode() + data[: len(data) // 2])
@@ -218,10 +221,15 @@ def _logprobs(pieces: list[str], k: int) -> dict[str, Any]:
     return {"tokens": pieces, "token_logprobs": [-0.25] * len(pieces), "top_logprobs": tops, "text_offset": []}
 
 
-def _completion_payload(body: dict, text: str) -> dict[str, Any]:
+def _completion_payload(body: dict, text: str, top_logprobs: list[dict[str, float]] | None = None) -> dict[str, Any]:
     if body.get("max_tokens"):
         text = "".join(_pieces(text, 4)[: body["max_tokens"]])
     logprobs = _logprobs(_pieces(text, 4), int(body["logprobs"])) if body.get("logprobs") else None
+    if logprobs and top_logprobs:
+        # A scripted distribution per token (e.g. P(" Yes") vs P(" No") for a verifier).
+        tops = top_logprobs[: len(logprobs["tokens"])]
+        logprobs["top_logprobs"][: len(tops)] = tops
+        logprobs["token_logprobs"][: len(tops)] = [t.get(tok, -0.25) for t, tok in zip(tops, logprobs["tokens"])]
     return {
         "id": "cmpl-fake", "object": "text_completion", "created": int(time.time()), "model": body["model"],
         "choices": [{"index": 0, "text": text, "finish_reason": "length" if body.get("max_tokens") else "stop", "logprobs": logprobs}],

@@ -67,6 +67,11 @@ class ThoughtSplitter:
         return self._close(len(self.text))
 
     @property
+    def boundary(self) -> int:
+        """Where the last finished thought ended (0 before the first)."""
+        return self._thought_start
+
+    @property
     def thoughts_finished(self) -> int:
         return self._count
 

@@ -1,0 +1,151 @@
+"""TrimR end to end against the fake OpenAI server on loopback.
+
+A reasoning model streams scripted traces at a steady token rate while a separate
+verifier server answers the Yes/No questions with logprobs; each trace must be cut by the
+right rule at the right place (or not at all), and the answer continued from the kept
+thinking.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fake_openai import FakeOpenAI
+from trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
+
+from optagent.agent.models import get_model
+from optagent.agent.trimr import Rule, TrimRSettings
+from optagent.agent.trimr.controller import TrimR
+from optagent.errors import OptagentError
+
+TOKEN_DELAY_S = 0.004  # 250 tokens/s: 5x the bench's 50 tokens/s, same verifier-to-token ratio
+VERIFIER_LATENCY_S = 0.01
+
+SETUP = (
+    "We maximize 3x + 2y subject to x + y <= 4 and x + 3y <= 6 with x, y >= 0. "
+    "The vertices of the feasible region are (0,0), (4,0), (0,2) and (3,1).\n\n"
+)
+CONVERGING = [
+    SETUP + "At (4,0) the objective is 12, at (3,1) it is 11, so the answer is 12.\n\n",
+    "Wait, I should make sure (3,1) is a vertex: x + y = 4 and x + 3y = 6 give y = 1, x = 3. "
+    "The objective there is 11, still below 12, so the answer is 12.\n\n",
+    "Let me double-check (4,0): x + y = 4 <= 4 and x + 3y = 4 <= 6 both hold. So the answer is 12.\n\n",
+    "Hmm, and (0,2) gives 4, far lower. The answer is 12.\n\n",
+    "Let me verify once more by sliding along x + y = 4: the objective 3x + 2(4 - x) = x + 8 grows with x, "
+    "and x is at most 4, so the answer is 12.\n\n",
+    "But what if the second constraint binds first? At x = 4 it reads 4 <= 6, slack. The answer is 12.\n\n",
+]
+SWITCHING = [SETUP] + [
+    f"{marker}, maybe the binding constraints are different this time, so the answer is {value}.\n\n"
+    for marker, value in zip(
+        ["Wait", "Alternatively", "Hmm", "But"] * 7, [11, 12, 4, 9, 10, 6, 8, 7, 5, 13, 3, 14, 2, 15] * 2, strict=False
+    )
+]
+LOOP_PREFIX = SETUP + "Let me write the substitution out.\n\n"
+LOOP_CYCLE = (
+    "Substituting x = 4 - y into x + 3y <= 6 gives 4 - y + 3y <= 6, so 2y <= 2 and y <= 1, "
+    "and then substituting x = 4 - y back into the objective gives the same expression as before. "
+)
+NORMAL = [
+    SETUP + "The objective at (4,0) is 12 and at (3,1) it is 11.\n\n",
+    "Wait, (0,2) gives 4. So the answer is 12.\n\n",
+    "Let me double-check (4,0) is feasible: yes, both constraints hold. The answer is 12.\n\n",
+]
+TRACES = {
+    "converging": ("".join(CONVERGING), "The maximum is 12."),
+    "switching": ("".join(SWITCHING), "The maximum is 15."),
+    "loop": (LOOP_PREFIX + LOOP_CYCLE * 8 + "\n\nSo the answer is 12.", "The maximum is 12."),
+    "normal": ("".join(NORMAL), "The maximum is 12."),
+}
+
+
+@pytest.fixture
+def servers():
+    reasoner = ScriptedReasoner(TRACES)
+    verifier = ScriptedVerifier()
+    with (
+        FakeOpenAI(models=("fake-qwen3-thinker",), reply=reasoner, chunk_chars=4, chunk_delay_s=TOKEN_DELAY_S) as r,
+        FakeOpenAI(models=("fake-qwen2.5-verifier",), reply=verifier, latency_s=VERIFIER_LATENCY_S) as v,
+    ):
+        yield r, reasoner, v, verifier
+
+
+def _trimr(servers, **settings) -> TrimR:
+    r, _, v, _ = servers
+    model = get_model("vllm/fake-qwen3-thinker", base_url=r.base_url)
+    verifier = get_model("vllm/fake-qwen2.5-verifier", base_url=v.base_url)
+    return TrimR(model, verifier, TrimRSettings(**settings))
+
+
+def _tokens(text: str) -> int:
+    return (len(text) + 3) // 4
+
+
+async def test_a_converging_trace_is_cut_after_three_agreeing_answers(servers):
+    output = await _trimr(servers).generate("converging")
+    stats = output.trimr
+    assert stats.rule == Rule.OVERTHINKING
+    assert stats.cut_thought == 2
+    kept = "".join(CONVERGING[:3]).rstrip()
+    assert output.reasoning.startswith(kept)
+    assert "Hmm, and (0,2)" not in output.reasoning
+    assert stated_answer(output.text) == "12"
+    assert stats.kept_tokens == _tokens("".join(CONVERGING[:3]))
+    assert stats.kept_tokens <= stats.thinking_tokens < _tokens(TRACES["converging"][0])
+    assert stats.verifier_calls >= 5 and stats.verifier_latency_s > 0
+    _, reasoner, _, _ = servers
+    (prompt,) = reasoner.continuations
+    assert prompt.startswith("<|im_start|>user\nconverging<|im_end|>\n<|im_start|>assistant\n<think>\n" + kept)
+    assert prompt.rstrip().endswith("**Final Answer**")
+
+
+async def test_a_switching_trace_is_cut_for_underthinking_after_twenty_thoughts(servers):
+    output = await _trimr(servers).generate("switching")
+    assert output.trimr.rule == Rule.UNDERTHINKING
+    assert output.trimr.cut_thought == 19
+    assert output.reasoning.startswith("".join(SWITCHING[:20]).rstrip())
+    _, reasoner, _, _ = servers
+    assert reasoner.continuations[0].endswith("</think>\n")
+    assert stated_answer(output.text) == stated_answer(SWITCHING[19])
+
+
+async def test_half_the_thinking_budget_without_convergence_is_underthinking(servers):
+    output = await _trimr(servers, thinking_budget=2 * _tokens("".join(SWITCHING[:4]))).generate("switching")
+    assert output.trimr.rule == Rule.UNDERTHINKING
+    assert output.trimr.cut_thought == 3
+
+
+async def test_a_looping_trace_is_cut_after_one_cycle(servers):
+    output = await _trimr(servers).generate("loop")
+    assert output.trimr.rule == Rule.REPETITION
+    assert output.reasoning.startswith((LOOP_PREFIX + LOOP_CYCLE).rstrip())
+    assert LOOP_CYCLE.strip() not in output.reasoning[len(LOOP_PREFIX) + len(LOOP_CYCLE) :]
+    assert output.trimr.thinking_tokens < _tokens(LOOP_PREFIX + LOOP_CYCLE * 4)
+
+
+async def test_a_trace_that_finishes_normally_is_never_cut(servers):
+    output = await _trimr(servers).generate("normal")
+    assert output.trimr.rule is None
+    assert output.reasoning == TRACES["normal"][0]
+    assert output.text == "The maximum is 12."
+    assert output.trimr.untrimmed_tokens == output.trimr.thinking_tokens == _tokens(TRACES["normal"][0])
+    assert output.trimr.tokens_saved == 0
+    _, reasoner, _, _ = servers
+    assert reasoner.continuations == []
+
+
+async def test_the_stream_is_closed_at_the_cut(servers):
+    r, _, _, _ = servers
+    output = await _trimr(servers).generate("converging")
+    assert output.trimr.rule == Rule.OVERTHINKING
+    assert r.requests[0]["stream"] is True
+    assert r.requests[1]["path"] == "/v1/completions"
+
+
+async def test_a_model_without_a_thinking_profile_is_refused_in_one_line(servers):
+    r, _, v, _ = servers
+    plain = get_model("vllm/fake-model", base_url=r.base_url)
+    verifier = get_model("vllm/fake-qwen2.5-verifier", base_url=v.base_url)
+    with pytest.raises(OptagentError, match="reasoning model of a known family"):
+        TrimR(plain, verifier, TrimRSettings())
+    with pytest.raises(OptagentError, match="OpenAI-compatible reasoning model"):
+        TrimR(get_model("mock"), verifier, TrimRSettings())
