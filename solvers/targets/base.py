@@ -104,6 +104,9 @@ def collect(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return values
 
 
+_depth = [0]
+
+
 def wrap_solve(cls: type, method: str, target: str, record: Record, objects: Callable[..., tuple[Any, ...]]) -> None:
     """Wrap `cls.method` (only where the class defines it) to record a SolveEvent per call."""
     original = cls.__dict__.get(method)
@@ -112,13 +115,18 @@ def wrap_solve(cls: type, method: str, target: str, record: Record, objects: Cal
 
     @functools.wraps(original)
     def hooked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _depth[0]:  # a solve inside a recorded solve (CPMpy calling CP-SAT) is not the user's
+            return original(self, *args, **kwargs)
         event = SolveEvent(target, objects(self, *args, **kwargs))
         record(event)
+        _depth[0] += 1
         try:
             event.result = original(self, *args, **kwargs)
         except BaseException as error:
             event.error = error
             raise
+        finally:
+            _depth[0] -= 1
         return event.result
 
     hooked.__optagent_hook__ = True  # type: ignore[attr-defined]

@@ -36,7 +36,7 @@ def _read(solver: Any, model: Any) -> Reading | None:
             for index, value in enumerate(response.solution)
             if index < len(variables)
         )
-    objective = number(solver.objective_value) if model is None or model.proto.HasField("objective") else None
+    objective = number(solver.objective_value) if model is None or model.has_objective() else None
     return Reading("cp-sat", status, objective, values)
 
 
