@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "optagent.app.cmd_data",
     "optagent.app.cmd_eval",
     "optagent.app.cmd_models",
+    "optagent.app.cmd_solve",
 )
 
 

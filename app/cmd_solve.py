@@ -69,6 +69,7 @@ def solve_command(
     strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "full",
     target: Annotated[Optional[str], typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
     samples: Annotated[Optional[int], typer.Option(help="independent attempts that vote")] = None,
+    max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on the last line")] = False,
 ) -> None:
     """Solve one optimization problem: formulation, code, solution and explanation."""
@@ -77,7 +78,9 @@ def solve_command(
     problem = _problem_text(text, file)
     if samples is not None and samples < 1:
         raise OptagentError(f"--samples {samples} is not a positive number; use 1 or more")
-    settings = AgentSettings.for_strategy(strategy, target=target, samples=samples)
+    if max_tokens < 64:
+        raise OptagentError(f"--max-tokens {max_tokens} is too small for a program; use 64 or more")
+    settings = AgentSettings.for_strategy(strategy, target=target, samples=samples, max_tokens=max_tokens)
     answer = asyncio.run(_run(problem, _roles(model, role, base_url), settings))
     if as_json:
         print(json.dumps(answer.model_dump(mode="json") | {"solved": answer.solved}))

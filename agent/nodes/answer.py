@@ -42,8 +42,10 @@ async def answer(state: SolveState, runtime: Runtime[RunContext]) -> dict[str, A
     winner = next(a for a in state.attempts if a.sample == state.tally.winner)
     result = winner.result
     outcome = winner.outcome
-    printed = {k: v for k, v in ((result.printed_json or {}) if result else {}).items() if k != "status"}
-    objective = result.objective if result and result.objective is not None else printed.get("objective")
+    printed = dict((result.printed_json or {}) if result else {})
+    printed.pop("status", None)
+    objective = result.objective if result and result.objective is not None else printed.pop("objective", None)
+    printed.pop("objective", None)
     values = (result.values if result else {}) or printed
     calls = [call for attempt in state.attempts for call in attempt.calls] + state.calls
     explanation = ""
