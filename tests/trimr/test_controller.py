@@ -149,3 +149,22 @@ async def test_a_model_without_a_thinking_profile_is_refused_in_one_line(servers
         TrimR(plain, verifier, TrimRSettings())
     with pytest.raises(OptagentError, match="OpenAI-compatible reasoning model"):
         TrimR(get_model("mock"), verifier, TrimRSettings())
+
+
+async def test_trimr_model_wraps_roles_and_collects_stats(servers):
+    from optagent.agent.models import ModelRoles, Role
+    from optagent.agent.trimr.model import TrimRModel, with_trimr
+
+    r, _, v, _ = servers
+    reasoning = get_model("vllm/fake-qwen3-thinker", base_url=r.base_url)
+    verifier = get_model("vllm/fake-qwen2.5-verifier", base_url=v.base_url)
+    roles = with_trimr(ModelRoles(reasoning, {Role.VERIFIER: verifier}), TrimRSettings())
+    formulator = roles[Role.FORMULATOR]
+    assert isinstance(formulator, TrimRModel) and roles[Role.VERIFIER].spec == verifier.spec
+    output = await formulator.generate("converging")
+    assert output.trimr.rule == Rule.OVERTHINKING and output.record.role == Role.FORMULATOR
+    assert formulator.stats == [output.trimr]
+    plain = TrimRModel(verifier, verifier, TrimRSettings())
+    assert plain.trimr is None  # nothing to trim: passes straight through
+    with pytest.raises(OptagentError, match="--role verifier="):
+        with_trimr(ModelRoles(reasoning), TrimRSettings())
