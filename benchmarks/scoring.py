@@ -119,7 +119,7 @@ def score_objective(
             strict=ok,
             outcome=Outcome.CORRECT if ok else outcome or Outcome.WRONG,
             predicted_objective=predicted,
-            detail=f"label: infeasible; {'the solver proved infeasibility' if ok else _describe(outcome, predicted)}",
+            detail=f"label: infeasible; {'the solver proved infeasibility' if ok else _describe(outcome, prediction, predicted)}",
         )
     expected = targets.objective
     if expected is None:
@@ -132,7 +132,7 @@ def score_objective(
             strict=False,
             outcome=outcome,
             expected_objective=expected,
-            detail=f"label {expected:g}; {_describe(outcome, predicted)}",
+            detail=f"label {expected:g}; {_describe(outcome, prediction, predicted)}",
         )
     ok = matches(predicted, expected)
     return Score(
@@ -145,9 +145,11 @@ def score_objective(
     )
 
 
-def _describe(outcome: Outcome | None, predicted: float | None) -> str:
+def _describe(outcome: Outcome | None, prediction: Prediction, predicted: float | None) -> str:
     if outcome is None:
-        return f"the program found objective {predicted:g}"
+        return "no objective value was produced" if predicted is None else f"the program found objective {predicted:g}"
+    if outcome == Outcome.CRASHED and prediction.result is not None and prediction.result.error:
+        return f"the program crashed: {prediction.result.error}"
     return {
         Outcome.NO_ANSWER: "no objective value was produced",
         Outcome.TIMEOUT: "the program timed out",
