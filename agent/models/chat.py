@@ -88,7 +88,7 @@ class ChatModel(Model):
     ) -> ModelOutput: ...
 
     @abc.abstractmethod
-    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> "DeltaStream": ...
+    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream: ...
 
     def stream(self, messages: list[Message] | str, **sampling: Any) -> ModelStream:
         return self._stream(as_messages(messages), sampling)
@@ -149,7 +149,7 @@ class DeltaStream(ModelStream):
     usage, so `record` is set whether the stream ran to the end or was closed early.
     """
 
-    def __init__(self, produce: Callable[["DeltaStream"], AsyncIterator[Delta]]) -> None:
+    def __init__(self, produce: Callable[[DeltaStream], AsyncIterator[Delta]]) -> None:
         self.record: CallRecord | None = None
         self._iterator = produce(self)
         self._started = False

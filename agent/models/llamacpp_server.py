@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM if the process that started it dies."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: a hook making the server get SIGTERM if the process that started it dies.
+
+    The libc function is looked up here, in the parent, so the forked child runs no more
+    Python than one foreign call (`preexec_fn` and threads otherwise risk a deadlock).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class LlamaCppServer:
@@ -91,7 +97,7 @@ class LlamaCppServer:
             args += ["--chat_format", self.chat_format]
         return args + list(self.extra_args)
 
-    def start(self) -> "LlamaCppServer":
+    def start(self) -> LlamaCppServer:
         """Spawn the server and wait until `/v1/models` answers; one clear error if it does not."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise OptagentError(f"llama-cpp-python is not installed, so no local model can be served; {INSTALL_HINT}")
@@ -101,8 +107,12 @@ class LlamaCppServer:
         self.port = self.port or free_port(self.host)
         log = tempfile.NamedTemporaryFile(prefix="optagent-llamacpp-", suffix=".log", delete=False)
         self.log_path = Path(log.name)
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        self.process = subprocess.Popen(  # noqa: PLW1509 (see _die_with_parent)
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent(),
         )
         log.close()
         self._wait_ready()
@@ -148,7 +158,7 @@ class LlamaCppServer:
         """A `llamacpp/<alias>` model talking to this server."""
         return get_model(f"llamacpp/{self.alias}", base_url=self.base_url, **options)
 
-    def __enter__(self) -> "LlamaCppServer":
+    def __enter__(self) -> LlamaCppServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -63,7 +63,7 @@ class ReplayModel(ChatModel):
         self._used: dict[tuple[str, int], set[int]] = defaultdict(set)
         self.key: tuple[str, int] | None = None
 
-    def for_sample(self, problem_id: str, sample: int = 0) -> "ReplayModel":
+    def for_sample(self, problem_id: str, sample: int = 0) -> ReplayModel:
         bound = self.with_role(self.role)
         assert isinstance(bound, ReplayModel)
         bound.key = (problem_id, sample)

@@ -41,7 +41,7 @@ class ModelRoles:
     @classmethod
     def from_specs(
         cls, model: str, overrides: Mapping[Role | str, str] | None = None, **options: Any
-    ) -> "ModelRoles":
+    ) -> ModelRoles:
         """Build from specs; one model per distinct spec, `options` passed to each."""
         made: dict[str, Model] = {}
 
@@ -63,7 +63,7 @@ class ModelRoles:
         """Role name -> spec, for the run header."""
         return {role.value: model.spec for role, model in self._models.items()}
 
-    def for_sample(self, problem_id: str, sample: int = 0) -> "ModelRoles":
+    def for_sample(self, problem_id: str, sample: int = 0) -> ModelRoles:
         """Every role's model bound to one (problem, sample), as `replay` needs."""
         bound = ModelRoles(self.default.for_sample(problem_id, sample))
         bound._models = {role: model.for_sample(problem_id, sample) for role, model in self._models.items()}
