@@ -11,7 +11,8 @@ a background thread, so synchronous and asynchronous callers can both use it:
 Faults, consumed one per completion request: "500", "503", "429", "401" (an HTTP status),
 "drop" (close the connection without answering), "hang" (never answer), "empty" (an
 empty reply), "cut" (close the connection half-way through the body or stream),
-"no_finish" (a stream that ends cleanly but without a finish reason or [DONE]).
+"no_finish" (a stream that ends cleanly but without a finish reason or [DONE]), "stall" (a
+stream that stops sending half-way and keeps the connection open).
 A reply dict may carry `top_logprobs` (one {token: logprob} dict per token) to script the
 distribution a non-streamed `/v1/completions` call reports, as a Yes/No verifier needs.
 A request naming a model not in `models` gets vLLM's 404; with `api_key` set, a request
@@ -170,8 +171,10 @@ class FakeOpenAI:
         events = list(_stream_events(body, reply, chat, self.chunk_chars))
         try:
             for number, event in enumerate(events):
-                if fault == "cut" and number == len(events) // 2:
+                if fault in ("cut", "stall") and number == len(events) // 2:
                     await writer.drain()
+                    if fault == "stall":
+                        await asyncio.sleep(3600)
                     return False
                 if fault == "no_finish" and ('"finish_reason": "' in event or event == "[DONE]"):
                     continue

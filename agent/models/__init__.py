@@ -4,6 +4,13 @@
     out = await model.generate(messages, schema=Formulation, temperature=0.2)
     async for delta in model.stream(messages): ...     # `await stream.aclose()` stops early
     roles = ModelRoles.from_specs("vllm/x", overrides={"judge": "openai/gpt-4o-mini"})
+
+Providers (`registry.PROVIDERS`): `vllm/`, `openai/`, `llamacpp/` (`providers.py`; their
+models also have `complete(prompt, logprobs=k)` and `stream_completion(prompt)` over
+`/v1/completions`), `mock` (`mock.py`, scripted replies, `MockReply` for reasoning),
+`replay` (`replay.py`, recorded completions; bind with `model.for_sample(id, sample)`).
+Family defaults live in `profiles.py`; `llamacpp_server.LlamaCppServer` runs a local
+llama.cpp server with the packaged SmolLM2 model.
 """
 
 from optagent.agent.models.base import CallRecord, Delta, Message, Model, ModelOutput, ModelStream, Role

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import openai as openai_sdk
 from pydantic import BaseModel
 
 from optagent.agent.models.base import CallRecord, Delta, Message, ModelOutput, Role
@@ -183,6 +184,11 @@ class OpenAICompatModel(ChatModel):
             except GeneratorExit:
                 finish = finish or "closed"
                 raise
+            except openai_sdk.APITimeoutError as error:
+                raise OptagentError(
+                    f"the stream from {self.endpoint} stalled: no data for {self.settings.timeout_s:g}s after "
+                    f"{received} characters; raise timeout_s or check that the server is not overloaded"
+                ) from error
             except Exception as error:
                 raise OptagentError(
                     f"the stream from {self.endpoint} was cut off after {received} characters "

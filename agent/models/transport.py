@@ -3,7 +3,9 @@ retries with backoff and jitter, and turning every failure into one line saying 
 
 Clients and semaphores are cached per event loop (an `AsyncOpenAI` client and an
 `asyncio.Semaphore` belong to the loop that first used them) and, within a loop, per base
-URL, so every model and role pointing at one server shares its limit.
+URL, so every model and role pointing at one server shares its limit. A stream holds its
+slot while the request is being opened, not while the caller reads it: a caller that keeps
+a stream open while it makes other calls to the same server (TrimR does) must not deadlock.
 """
 
 from __future__ import annotations

@@ -111,11 +111,14 @@ async def test_empty_reply_is_retried_once_then_fails(fake_openai):
     assert_one_line(error, "returned an empty reply (2 tries)", "max_tokens")
 
 
-@pytest.mark.parametrize(("fault", "says"), [("cut", "was cut off after"), ("no_finish", "without a finish reason")])
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [("cut", "was cut off after"), ("no_finish", "without a finish reason"), ("stall", "stalled: no data for 0.5s after")],
+)
 async def test_stream_cut_mid_way(fake_openai, fault, says):
     fake_openai.reply = "word " * 50
     fake_openai.faults.append(fault)
-    stream = vllm(fake_openai).stream("hi")
+    stream = vllm(fake_openai, timeout_s=0.5).stream("hi")
     received = []
     with pytest.raises(OptagentError) as error:
         async for delta in stream:
