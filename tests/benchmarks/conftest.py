@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from optagent.solvers.sandbox import Sandbox
 
 DATASETS = Path(os.environ.get("OPTAGENT_TEST_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 CP_FIXTURES = Path(__file__).parent / "cp_dataset"
@@ -24,3 +27,10 @@ def cp_data(tmp_path: Path) -> Path:
     """A data directory with a DCP-Bench-Open style `cpbench/dataset/` of two small problems."""
     shutil.copytree(CP_FIXTURES, tmp_path / "cpbench" / "dataset")
     return tmp_path
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """One sandbox for the session's tests: its zygote takes seconds to start, a run milliseconds."""
+    async with Sandbox(workers=2) as sandbox:
+        yield sandbox

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from optagent.benchmarks import get_benchmark
+
 from optagent.errors import OptagentError
 
 

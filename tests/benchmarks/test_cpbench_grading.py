@@ -6,23 +6,18 @@ printed values in the reference model, re-solve) runs there too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from optagent.benchmarks import Outcome, Prediction, ScoringContext, get_benchmark
-from optagent.errors import OptagentError
 from optagent.solvers.result import ExecResult, Language, Limits, Termination
 from optagent.solvers.sandbox import Sandbox
 
+from optagent.errors import OptagentError
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
 LIMITS = Limits(timeout_s=60.0)
 
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(workers=2) as sandbox:
-        yield sandbox
 
 
 async def _score(cp_data: Path, sandbox: Sandbox, problem_id: str, program: str):

@@ -6,9 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from optagent.benchmarks import BENCHMARKS, ProblemKind, get_benchmark
 from optagent.benchmarks.objective_key import objective_key
+
 from optagent.errors import OptagentError
 
 
