@@ -17,6 +17,7 @@ from optagent.errors import OptagentError
 COMMAND_MODULES: tuple[str, ...] = (
     "optagent.app.cmd_data",
     "optagent.app.cmd_eval",
+    "optagent.app.cmd_exec",
     "optagent.app.cmd_models",
     "optagent.app.cmd_solve",
 )

@@ -89,12 +89,12 @@ def _workdir(request: dict[str, Any], private_tmp: bool, uid: int | None) -> Pat
 
 
 def _set_limits(limits: dict[str, Any]) -> None:
-    def cap(kind: int, value: float | None) -> None:
+    def cap(kind: int, value: float | None, slack: int = 0) -> None:
         if value is not None:
-            resource.setrlimit(kind, (int(value), int(value)))
+            resource.setrlimit(kind, (int(value), int(value) + slack))
 
     cap(resource.RLIMIT_CORE, 0)
-    cap(resource.RLIMIT_CPU, limits["cpu_s"] and max(1, round(limits["cpu_s"])))
+    cap(resource.RLIMIT_CPU, limits["cpu_s"] and max(1, round(limits["cpu_s"])), slack=1)  # SIGXCPU first
     cap(resource.RLIMIT_FSIZE, limits["file_size_mb"] and limits["file_size_mb"] * _MB)
     cap(resource.RLIMIT_NPROC, limits["max_processes"])
     if limits["memory_mb"]:

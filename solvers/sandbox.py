@@ -119,10 +119,10 @@ class Sandbox:
         files: dict[str, bytes] | None = None,
     ) -> ExecResult:
         limits = limits or Limits()
-        rejected = _reject(code, files)
-        if rejected is not None:
-            return rejected
-        assert isinstance(code, str)
+        checked = _check_input(code, files)
+        if isinstance(checked, ExecResult):
+            return checked
+        code = checked
         await self.start()
         assert self._slots is not None
         queued = time.monotonic()
@@ -144,6 +144,15 @@ class Sandbox:
         return result
 
     async def _exchange(self, request: dict[str, Any], limits: Limits) -> dict[str, Any]:
+        for _ in range(2):
+            raw = await self._exchange_once(request, limits)
+            if raw is not None:
+                return raw
+            self._shutdown_zygote()  # the zygote died holding our run: restart and resend
+        return {"sandbox_error": "the sandbox worker died twice before starting the run"}
+
+    async def _exchange_once(self, request: dict[str, Any], limits: Limits) -> dict[str, Any] | None:
+        """The monitor's raw record, or None when no monitor ever picked the run up."""
         ours, theirs = socket.socketpair()
         try:
             await self._hand_over(theirs)
@@ -156,11 +165,16 @@ class Sandbox:
             await writer.drain()
             async with asyncio.timeout(limits.timeout_s + _BACKSTOP_S):
                 first = await reader.readline()
-                if first:
-                    monitor_pid = json.loads(first).get("pid")
-                    last = await reader.readline()
-                    if last:
-                        return json.loads(last)
+                if not first:
+                    return None
+                monitor_pid = json.loads(first).get("pid")
+                last = await reader.readline()
+                if last:
+                    return json.loads(last)
+            return {"sandbox_error": "the run's monitor process died before reporting"}
+        except ConnectionError:
+            if monitor_pid is None:
+                return None
             return {"sandbox_error": "the run's monitor process died before reporting"}
         except TimeoutError:
             if monitor_pid:
@@ -212,8 +226,8 @@ def _error(message: str) -> ExecResult:
     return ExecResult(termination=Termination.ERROR, error=message)
 
 
-def _reject(code: str | bytes, files: dict[str, bytes] | None) -> ExecResult | None:
-    """Inputs that cannot be a program at all are answered without starting a process."""
+def _check_input(code: str | bytes, files: dict[str, bytes] | None) -> str | ExecResult:
+    """The program text, or the error result for input that cannot be a program at all."""
     if isinstance(code, bytes):
         try:
             code = code.decode("utf-8")
@@ -224,7 +238,7 @@ def _reject(code: str | bytes, files: dict[str, bytes] | None) -> ExecResult | N
     for name in files or {}:
         if os.path.basename(name) != name or name in ("", ".", ".."):
             return _error(f"file name '{name}' must be a plain name without directories")
-    return None
+    return code
 
 
 def _signal_name(number: int) -> str:

@@ -1,0 +1,98 @@
+"""`optagent exec FILE`: run one program through the sandbox and show its ExecResult.
+
+Exits 0 whenever the sandbox itself worked, whatever the program did; the program's fate
+is in the result. A missing FILE or a sandbox that cannot start is a one-line error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from optagent.errors import OptagentError
+
+if TYPE_CHECKING:
+    from optagent.solvers.result import ExecResult, Language
+
+_SUFFIXES = {".py": "python", ".mzn": "minizinc"}
+
+
+def _language(file: Path, option: str | None) -> Language:
+    from optagent.solvers.result import Language
+
+    name = option or _SUFFIXES.get(file.suffix.lower())
+    if name is None:
+        raise OptagentError(f"cannot tell the language of {file.name}; pass --language python or --language minizinc")
+    try:
+        return Language(name)
+    except ValueError:
+        raise OptagentError(f"unknown --language '{name}'; use python or minizinc") from None
+
+
+def _data_files(file: Path, language: Language) -> dict[str, bytes]:
+    """A `.mzn` uses the `.dzn` of the same name beside it as data."""
+    data = file.with_suffix(".dzn")
+    return {data.name: data.read_bytes()} if language == "minizinc" and data.is_file() else {}
+
+
+def _summary(result: ExecResult, file: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    color = {"ok": "green", "error": "red", "timeout": "yellow", "memory": "yellow", "killed": "red"}[result.termination]
+    console.print(f"[bold]{file.name}[/bold]: [{color}]{result.termination}[/{color}], solution {result.solution_status}"
+                  + (f" (read from {result.solver})" if result.solver else ""))
+    if result.objective is not None:
+        console.print(f"objective: {result.objective:g}")
+    if result.error:
+        where = f" at line {result.error_line}" if result.error_line else ""
+        console.print(f"[red]error{where}:[/red] {result.error}", markup=True, highlight=False)
+    if result.values:
+        table = Table("variable", "value", box=None)
+        for name, value in list(result.values.items())[:30]:
+            table.add_row(name, str(value))
+        console.print(table)
+        if len(result.values) > 30:
+            console.print(f"... and {len(result.values) - 30} more values (use --json)")
+    if result.printed_json is not None:
+        console.print(f"printed JSON: {result.printed_json}", highlight=False, markup=False)
+    if result.stdout.strip():
+        console.rule("stdout")
+        console.print(result.stdout.rstrip()[-3000:], highlight=False, markup=False)
+    timings = result.timings
+    console.print(f"[dim]wall {timings.wall_s * 1000:.0f} ms, cpu {timings.cpu_s * 1000:.0f} ms; "
+                  f"isolation: {', '.join(result.isolation) or 'none'}"
+                  + (f"; missing: {', '.join(result.isolation_missing)}" if result.isolation_missing else "") + "[/dim]")
+
+
+def exec_command(
+    file: Annotated[Path, typer.Argument(help="A Python solver program (.py) or a MiniZinc model (.mzn).")],
+    language: Annotated[Optional[str], typer.Option(help="python or minizinc; default from the file suffix.")] = None,
+    timeout: Annotated[float, typer.Option(help="Wall-clock limit in seconds.", min=0.1)] = 60.0,
+    memory_mb: Annotated[int, typer.Option("--memory-mb", help="Address-space limit beyond the preloaded solvers, MB.", min=16)] = 4096,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the ExecResult as one JSON object on the last line.")] = False,
+) -> None:
+    """Run one program in the sandbox and print what happened (termination, solution, values)."""
+    from optagent.solvers.result import Limits
+    from optagent.solvers.sandbox import run_sync
+
+    if not file.is_file():
+        raise OptagentError(f"no such file: {file}; give the path of a .py or .mzn program")
+    chosen = _language(file, language)
+    try:
+        code = file.read_bytes()
+        files = _data_files(file, chosen)
+    except OSError as error:
+        raise OptagentError(f"cannot read {file}: {error.strerror}; check the permissions") from None
+    result = run_sync(code, chosen, Limits(timeout_s=timeout, memory_mb=memory_mb), files)
+    if json_output:
+        print(result.model_dump_json())
+    else:
+        _summary(result, file)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("exec")(exec_command)

@@ -1,0 +1,61 @@
+"""Program faults become one-line errors naming the cause, with the program's line and
+a traceback trimmed to the program's own frames."""
+
+from __future__ import annotations
+
+import pytest
+
+from optagent.solvers import Limits, Termination
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_syntax_error_names_the_line(sandbox):
+    result = await sandbox.run("x = 1\ny = 2\nprint(x +)\n")
+    assert result.termination == Termination.ERROR
+    assert result.error == "SyntaxError: invalid syntax (line 3)" and result.error_line == 3
+
+
+async def test_missing_module_says_it_is_not_installed(sandbox):
+    result = await sandbox.run("import math\nimport foo_not_here\n")
+    assert result.error == "ModuleNotFoundError: No module named 'foo_not_here' — not installed in the sandbox (line 2)"
+    assert result.error_line == 2
+
+
+async def test_traceback_keeps_only_the_program_frames(sandbox):
+    code = "import pyomo.environ as pyo\n\ndef build():\n    return pyo.value(None + 1)\n\nbuild()\n"
+    result = await sandbox.run(code)
+    assert result.termination == Termination.ERROR
+    assert result.error.startswith("TypeError: unsupported operand") and result.error_line == 4
+    assert "program.py\", line 6" in result.traceback and "program.py\", line 4" in result.traceback
+    assert "site-packages" not in result.traceback
+
+
+async def test_exception_inside_a_library_points_at_the_calling_line(sandbox):
+    result = await sandbox.run("import json\n\njson.loads('{bad')\n")
+    assert result.error.startswith("JSONDecodeError: ") and result.error_line == 3
+
+
+async def test_sys_exit_codes(sandbox):
+    ok = await sandbox.run("import sys\nprint('bye')\nsys.exit(0)\n")
+    failed = await sandbox.run("import sys\nsys.exit(2)\n")
+    assert (ok.termination, ok.exit_code) == (Termination.OK, 0)
+    assert (failed.termination, failed.exit_code) == (Termination.ERROR, 2) and "exited with 2" in failed.error
+
+
+async def test_empty_and_non_utf8_programs_are_errors_without_a_process(sandbox):
+    empty = await sandbox.run("  \n")
+    binary = await sandbox.run(b"print('hi')\n\xff\xfe")
+    assert (empty.termination, empty.error) == (Termination.ERROR, "the program is empty; give it a model to run")
+    assert binary.termination == Termination.ERROR and binary.error.startswith("the program is not UTF-8 text (byte 0xff at offset 12)")
+
+
+async def test_file_names_must_stay_in_the_run_directory(sandbox):
+    result = await sandbox.run("print(1)", files={"../escape.py": b""})
+    assert result.termination == Termination.ERROR and "plain name" in result.error
+
+
+async def test_files_are_visible_to_the_program(sandbox):
+    result = await sandbox.run("import helper\nprint(helper.VALUE, open('data.csv').read())\n",
+                               files={"helper.py": b"VALUE = 42\n", "data.csv": b"a,b\n"}, limits=Limits(timeout_s=10))
+    assert result.stdout == "42 a,b\n\n"
