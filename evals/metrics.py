@@ -16,7 +16,9 @@ Definitions, with K samples per problem:
   "unbounded" are answers too; samples with no answer do not vote); the largest group wins,
   ties go to the group holding the earliest sample; the problem counts as correct when
   that group's first sample is correct by the native rule.
-- Per category and per size: `n`, `correct`, `accuracy` of the samples in the group.
+- Per category and per size: `n`, `graded`, `correct` and `accuracy` (correct / graded) of
+  the samples in the group.
+- pass@k, majority vote and the groups count graded samples only, like `accuracy`.
 - Tokens and seconds per problem: over samples, prompt + completion tokens and wall time.
 """
 
@@ -36,8 +38,9 @@ STRICT_TOLERANCE = 1e-6
 
 class Group(BaseModel):
     n: int
+    graded: int
     correct: int
-    accuracy: float
+    accuracy: float | None
 
 
 class Stat(BaseModel):
@@ -80,6 +83,9 @@ def summarize(benchmark: str, records: list[SampleRecord], *, missing: int = 0) 
     for record in sorted(records, key=lambda r: r.key):
         by_problem[record.id].append(record)
     k = max((len(v) for v in by_problem.values()), default=0)
+    graded_by_problem = {
+        ident: kept for ident, samples in by_problem.items() if (kept := [r for r in samples if r.graded])
+    }
     counts = Counter(r.outcome for r in records)
     scores = (["native"] if graded else []) + (["strict"] if strict else []) + (["objective"] if objective else [])
     return Summary(
@@ -98,8 +104,8 @@ def summarize(benchmark: str, records: list[SampleRecord], *, missing: int = 0) 
         outcomes={o: counts[o] for o in Outcome if counts[o]},
         by_category=_groups(records, lambda r: r.category),
         by_size=_groups(records, lambda r: r.size),
-        pass_at_k=_pass_at_k(by_problem, k) if k > 1 else {},
-        majority_accuracy=_majority(by_problem) if k > 1 else None,
+        pass_at_k=_pass_at_k(graded_by_problem, k) if k > 1 else {},
+        majority_accuracy=_majority(graded_by_problem) if k > 1 else None,
         tokens_per_sample=_stat([float(r.tokens.total) for r in records]),
         seconds_per_sample=_stat([r.timings.wall_s for r in records]),
         missing=missing,
@@ -129,10 +135,11 @@ def _groups(records: list[SampleRecord], key) -> dict[str, Group]:
         value = key(record)
         if value is not None:
             grouped[value].append(record)
-    return {
-        name: Group(n=len(rs), correct=sum(r.correct for r in rs), accuracy=sum(r.correct for r in rs) / len(rs))
-        for name, rs in sorted(grouped.items())
-    }
+    groups = {}
+    for name, rs in sorted(grouped.items()):
+        graded, correct = sum(r.graded for r in rs), sum(r.correct for r in rs)
+        groups[name] = Group(n=len(rs), graded=graded, correct=correct, accuracy=_ratio(correct, graded))
+    return groups
 
 
 def _pass_at_k(by_problem: dict[str, list[SampleRecord]], k_max: int) -> dict[int, float]:

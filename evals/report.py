@@ -19,6 +19,7 @@ from optagent.evals.metrics import Group, Summary, summarize
 from optagent.evals.plots import bar_chart, histogram
 
 _TEMPLATES = Path(__file__).parent / "templates"
+_COST_TITLE = "Tokens and time per sample"
 
 
 class Run(BaseModel):
@@ -115,7 +116,7 @@ def tables(runs: list[Run]) -> list[Table]:
             ],
         )
     )
-    out.append(Table(title="Tokens and time per sample", headers=["", *labels], rows=_cost_rows(summaries)))
+    out.append(Table(title=_COST_TITLE, headers=["", *labels], rows=_cost_rows(summaries)))
     if len(runs) > 1:
         diff = differences(runs)
         out.append(
@@ -138,19 +139,19 @@ def tables(runs: list[Run]) -> list[Table]:
     return out
 
 
-def plots(runs: list[Run]) -> list[tuple[str, str]]:
-    """(title, inline svg) pairs for the HTML page."""
-    out = []
+def plots(runs: list[Run]) -> dict[str, list[tuple[str, str]]]:
+    """Inline SVG figures for the HTML page, keyed by the title of the table they follow."""
+    out: dict[str, list[tuple[str, str]]] = {}
     categories = sorted(set().union(*(r.summary.by_category for r in runs)))
     if categories:
         series = [
             (run.label, [g.accuracy if (g := run.summary.by_category.get(c)) else None for c in categories])
             for run in runs
         ]
-        out.append(("Accuracy by category", bar_chart(categories, series)))
+        out["By category"] = [("Accuracy by category", bar_chart(categories, series))]
     tokens = [(run.label, [float(r.tokens.total) for r in run.records if r.tokens.calls]) for run in runs]
     if any(values for _, values in tokens):
-        out.append(("Tokens per sample", histogram([t for t in tokens if t[1]], unit="")))
+        out[_COST_TITLE] = [("Tokens per sample", histogram([t for t in tokens if t[1]]))]
     return out
 
 
@@ -166,7 +167,7 @@ def render(runs: list[Run], fmt: str) -> str:
     title = "optagent eval: " + " vs ".join(run.path.name for run in runs)
     warnings = [line for run in runs for line in run.problems]
     return template.render(
-        title=title, tables=tables(runs), plots=plots(runs) if fmt == "html" else [], warnings=warnings
+        title=title, tables=tables(runs), plots=plots(runs) if fmt == "html" else {}, warnings=warnings
     )
 
 
@@ -218,7 +219,7 @@ def _pct(value: float | None) -> str:
 
 
 def _group(group: Group | None) -> str:
-    return "-" if group is None else f"{group.accuracy:.1%} ({group.correct}/{group.n})"
+    return "-" if group is None else f"{_pct(group.accuracy)} ({group.correct}/{group.graded})"
 
 
 def _count(count: int, n: int) -> str:

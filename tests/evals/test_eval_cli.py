@@ -31,7 +31,7 @@ def test_logior_rescoring_scores_correct_wrong_and_infeasible_and_prints_json_la
     assert (summary["benchmark"], summary["n"], summary["correct"]) == ("logior", 5, 3)
     assert summary["accuracy"] == 3 / 5 and summary["strict_accuracy"] == 3 / 5
     assert summary["outcomes"] == {"correct": 3, "wrong": 1, "infeasible": 1}
-    assert summary["by_size"]["Toy"] == {"n": 2, "correct": 1, "accuracy": 0.5}
+    assert summary["by_size"]["Toy"] == {"n": 2, "graded": 2, "correct": 1, "accuracy": 0.5}
     assert summary["pass_at_k"] == {"1": pytest.approx(2 / 3), "2": 1.0}
     assert "prob_999" in done.stderr and "responses.jsonl:6" in done.stderr
 
