@@ -22,6 +22,12 @@ def datasets() -> Path:
     return DATASETS
 
 
+@pytest.fixture(scope="session")
+def cp_fixtures() -> Path:
+    """Two small problems in the DCP-Bench-Open folder layout: a satisfaction one and an optimization one."""
+    return CP_FIXTURES
+
+
 @pytest.fixture
 def cp_data(tmp_path: Path) -> Path:
     """A data directory with a DCP-Bench-Open style `cpbench/dataset/` of two small problems."""
