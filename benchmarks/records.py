@@ -95,13 +95,15 @@ def _read_container(path: Path, text: str, start: int) -> tuple[list[RawRecord],
     records: list[RawRecord] = []
     position = _skip_space(text, start + 1)
     closer = "]" if opener == "[" else "}"
+    line, counted = 1, 0
     try:
         while text[position] != closer:
             key = None
             if opener == "{":
                 key, position = _DECODER.raw_decode(text, position)
                 position = _expect(text, _skip_space(text, position), ":")
-            line = text.count("\n", 0, position) + 1
+            line += text.count("\n", counted, position)
+            counted = position
             value, position = _DECODER.raw_decode(text, position)
             records.append(RawRecord(str(key) if key is not None else None, len(records), value, line))
             position = _skip_space(text, position)

@@ -97,7 +97,10 @@ def pull(benchmark: str, data_dir: Path, override: str | None = None, console: C
     partial = Path(name)
     try:
         _download(url, partial, console)
-        _, broken = read_records(partial)
+        try:
+            _, broken = read_records(partial)
+        except OptagentError as error:
+            raise OptagentError(f"the file from {url} is not a benchmark file ({error}); nothing was replaced") from None
         if broken:
             raise OptagentError(f"the file from {url} is damaged ({broken[0].reason}); nothing was replaced, try again")
         count = _count(source.benchmark, partial, url)

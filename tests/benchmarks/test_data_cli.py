@@ -50,6 +50,7 @@ def server(datasets: Path, cp_fixtures: Path, tmp_path_factory: pytest.TempPathF
     (root / "truncated" / "optibench").mkdir(parents=True)
     text = (datasets / "optibench" / "OptiBench.json").read_text()
     (root / "truncated" / "optibench" / "OptiBench.json").write_text(text[: len(text) // 3])
+    (root / "rate-limited.json").write_text("<html><body>Too many requests</body></html>")
     with tarfile.open(root / "DCP-Bench-Open-0.1.0.tar.gz", "w:gz") as tar:
         tar.add(cp_fixtures, arcname="DCP-Bench-Open-0.1.0/dataset")
         tar.add(Path(__file__), arcname="DCP-Bench-Open-0.1.0/eval.py")
@@ -139,3 +140,13 @@ def test_error_is_one_line_on_stderr(tmp_path: Path) -> None:
         f"optagent: error: no optibench data at {tmp_path}/optibench/OptiBench.json; "
         "run `optagent data pull optibench` or pass --data DIR"
     ]
+
+
+def test_html_page_replaces_nothing(server: str, tmp_path: Path) -> None:
+    (tmp_path / "optibench").mkdir()
+    (tmp_path / "optibench" / "OptiBench.json").write_text("[]")
+    result = invoke("data", "pull", "optibench", "--data", str(tmp_path), "--source", f"{server}/rate-limited.json")
+    assert isinstance(result.exception, OptagentError)
+    assert "is not a benchmark file" in str(result.exception) and "nothing was replaced" in str(result.exception)
+    assert (tmp_path / "optibench" / "OptiBench.json").read_text() == "[]"
+    assert [p.name for p in (tmp_path / "optibench").iterdir()] == ["OptiBench.json"]
