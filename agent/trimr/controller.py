@@ -17,6 +17,7 @@ automatic prefix caching, llama.cpp's slot cache) makes the continuation's prefi
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -30,8 +31,9 @@ from optagent.agent.trimr.rules import Rule
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.stats import TrimRStats
 from optagent.agent.trimr.verifier import Verifier
-from optagent.errors import OptagentError
 from optagent.prompts import render
+
+from optagent.errors import OptagentError
 
 _QUESTION = "\x00TRIMR-QUESTION\x00"
 
@@ -118,6 +120,8 @@ class TrimR:
                     monitor.feed(delta.reasoning)
                     reasoning.append(delta.reasoning)
                     yield Delta(reasoning=delta.reasoning)
+                    # Buffered chunks can arrive without suspending; let verdicts run.
+                    await asyncio.sleep(0)
                 if delta.text:
                     if not answer:
                         await monitor.close()
@@ -137,6 +141,7 @@ class TrimR:
             verifier_calls=len(verifier.calls),
             verifier_latency_s=sum(c.latency_s for c in verifier.calls),
             verifier_latency_max_s=max((c.latency_s for c in verifier.calls), default=0.0),
+            verifier_error=monitor.verifier_error,
         )
         if cut is None:
             if "thinking_budget" in native and monitor.tokens >= settings.underthinking_tokens:

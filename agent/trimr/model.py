@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from optagent.agent.models.base import Message, Model, ModelOutput, ModelStream, Role
 from optagent.agent.models.chat import ChatModel
 from optagent.agent.models.roles import ModelRoles
 from optagent.agent.trimr.controller import TrimR
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.stats import TrimRStats
+from pydantic import BaseModel
+
 from optagent.errors import OptagentError
 
 
@@ -43,7 +43,7 @@ class TrimRModel(ChatModel):
         self.trimr = TrimR(inner, verifier, settings) if _reasons(inner) else None  # type: ignore[arg-type]
         self.stats: list[TrimRStats] = []
 
-    def with_role(self, role: Role | None) -> "TrimRModel":
+    def with_role(self, role: Role | None) -> TrimRModel:
         clone = TrimRModel(self.inner.with_role(role), self.verifier, self.settings)
         clone.stats = self.stats
         return clone

@@ -12,12 +12,11 @@ import asyncio
 import bisect
 from collections.abc import Sequence
 
-from pydantic import BaseModel
-
 from optagent.agent.trimr.rules import Convergence, LoopDetector, Rule, underthinking
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.thoughts import Thought, ThoughtSplitter
 from optagent.agent.trimr.verifier import Verifier
+from pydantic import BaseModel
 
 
 class Cut(BaseModel):
@@ -41,6 +40,7 @@ class Monitor:
         self._last: asyncio.Task[str | None] | None = None
         self._tasks: list[asyncio.Task[str | None]] = []
         self.cut: Cut | None = None
+        self.verifier_error: str | None = None
 
     @property
     def text(self) -> str:
@@ -72,10 +72,17 @@ class Monitor:
             self._decide(Rule.UNDERTHINKING, boundary, self.thoughts - 1 if self.thoughts else None)
 
     async def close(self) -> None:
-        """Stop verifier work still in flight (the stream ended or was cut)."""
+        """Stop verifier work still in flight (the stream ended or was cut).
+
+        A failed verifier call does not fail the answer: the thinking just runs on
+        untrimmed from that thought, and the first error is kept for the log.
+        """
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        outcomes = await asyncio.gather(*self._tasks, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, asyncio.CancelledError)]
+        if failures and self.verifier_error is None:
+            self.verifier_error = f"{type(failures[0]).__name__}: {failures[0]}".splitlines()[0]
 
     def _judge(self, thought: Thought) -> None:
         task = asyncio.create_task(self._verdict(thought, self._last, self.tokens))

@@ -16,11 +16,11 @@ from, in order:
 from __future__ import annotations
 
 import httpx
-
 from optagent.agent.models.base import Message
 from optagent.agent.models.providers import OpenAICompatModel
-from optagent.errors import OptagentError
 from optagent.prompts import render
+
+from optagent.errors import OptagentError
 
 FAMILY_TEMPLATES = {
     "qwen3": "chatml",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, computed_field
-
 from optagent.agent.trimr.rules import Rule
+from pydantic import BaseModel, Field, computed_field
 
 
 class TrimRStats(BaseModel):
@@ -25,6 +24,7 @@ class TrimRStats(BaseModel):
     verifier_calls: int = 0
     verifier_latency_s: float = Field(0.0, description="sum over verifier calls")
     verifier_latency_max_s: float = 0.0
+    verifier_error: str | None = Field(None, description="the first failed verifier call; the thinking then ran on")
     wall_s: float = 0.0
 
     @computed_field  # type: ignore[prop-decorator]

@@ -14,9 +14,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from pydantic import BaseModel
-
 from optagent.prompts import render
+from pydantic import BaseModel
 
 AskToken = Callable[[str], Awaitable[dict[str, float]]]
 """Sends one question to the verifier model; returns the first token's top logprobs."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 from fake_openai import FakeOpenAI
-from trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
-
 from optagent.agent.models import get_model
 from optagent.agent.trimr import Rule, TrimRSettings
 from optagent.agent.trimr.controller import TrimR
+from trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
+
 from optagent.errors import OptagentError
 
 TOKEN_DELAY_S = 0.004  # 250 tokens/s: 5x the bench's 50 tokens/s, same verifier-to-token ratio
@@ -26,12 +26,16 @@ SETUP = (
 )
 CONVERGING = [
     SETUP + "At (4,0) the objective is 12, at (3,1) it is 11, so the answer is 12.\n\n",
-    "Wait, I should make sure (3,1) is a vertex: x + y = 4 and x + 3y = 6 give y = 1, x = 3. "
-    "The objective there is 11, still below 12, so the answer is 12.\n\n",
+    (
+        "Wait, I should make sure (3,1) is a vertex: x + y = 4 and x + 3y = 6 give y = 1, x = 3. "
+        "The objective there is 11, still below 12, so the answer is 12.\n\n"
+    ),
     "Let me double-check (4,0): x + y = 4 <= 4 and x + 3y = 4 <= 6 both hold. So the answer is 12.\n\n",
     "Hmm, and (0,2) gives 4, far lower. The answer is 12.\n\n",
-    "Let me verify once more by sliding along x + y = 4: the objective 3x + 2(4 - x) = x + 8 grows with x, "
-    "and x is at most 4, so the answer is 12.\n\n",
+    (
+        "Let me verify once more by sliding along x + y = 4: the objective 3x + 2(4 - x) = x + 8 grows with x, "
+        "and x is at most 4, so the answer is 12.\n\n"
+    ),
     "But what if the second constraint binds first? At x = 4 it reads 4 <= 6, slack. The answer is 12.\n\n",
 ]
 SWITCHING = [SETUP] + [
