@@ -22,6 +22,11 @@ from optagent.errors import OptagentError
 from optagent.prompts import render
 
 
+class MalformedReply(OptagentError):
+    """A reply that is not valid for the requested schema even after one correction: the
+    model's fault, not the transport's, so a batch job can reject the item and go on."""
+
+
 def as_messages(messages: list[Message] | list[dict[str, Any]] | str) -> list[Message]:
     """A bare string is one user message; dicts are validated into `Message`s."""
     if isinstance(messages, str):
@@ -125,7 +130,7 @@ class ChatModel(Model):
         try:
             parsed = parse_structured(second.text, schema)
         except (ValidationError, ValueError) as error:
-            raise OptagentError(
+            raise MalformedReply(
                 f"{self.endpoint}: the reply is not valid JSON for {schema.__name__} even after one "
                 f"correction ({_short(error)}); use a stronger model or a server with JSON-schema output"
             ) from None
