@@ -70,17 +70,30 @@ def solve_command(
     target: Annotated[Optional[str], typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
     samples: Annotated[Optional[int], typer.Option(help="independent attempts that vote")] = None,
     max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
+    max_repairs: Annotated[int, typer.Option(help="code repair rounds per sample")] = 3,
+    max_judge_rounds: Annotated[int, typer.Option(help="judge rounds per sample")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on the last line")] = False,
 ) -> None:
     """Solve one optimization problem: formulation, code, solution and explanation."""
     from optagent.agent.context import AgentSettings
+    from optagent.agent.run import as_problem
 
     problem = _problem_text(text, file)
     if samples is not None and samples < 1:
         raise OptagentError(f"--samples {samples} is not a positive number; use 1 or more")
     if max_tokens < 64:
         raise OptagentError(f"--max-tokens {max_tokens} is too small for a program; use 64 or more")
-    settings = AgentSettings.for_strategy(strategy, target=target, samples=samples, max_tokens=max_tokens)
+    if min(max_repairs, max_judge_rounds) < 0:
+        raise OptagentError("--max-repairs and --max-judge-rounds must be 0 or more")
+    settings = AgentSettings.for_strategy(
+        strategy,
+        target=target,
+        samples=samples,
+        max_tokens=max_tokens,
+        max_repairs=max_repairs,
+        max_judge_rounds=max_judge_rounds,
+    )
+    as_problem(problem, settings)
     answer = asyncio.run(_run(problem, _roles(model, role, base_url), settings))
     if as_json:
         print(json.dumps(answer.model_dump(mode="json") | {"solved": answer.solved}))
