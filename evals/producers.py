@@ -75,6 +75,12 @@ class AgentProducer:
     source: Literal["agent"] = "agent"
 
     def __init__(self, roles: ModelRoles, settings: AgentSettings, samples: int):
+        import importlib
+
+        from optagent.agent import solve
+
+        importlib.import_module("optagent.agent.graph")  # LangGraph's import takes seconds: pay it up front
+        self._solve = solve
         self.roles = roles
         self.settings = settings
         self.samples = samples
@@ -83,12 +89,15 @@ class AgentProducer:
         return [(p, s) for p in problems for s in range(self.samples)], []
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
-        from optagent.agent import solve
+        from optagent.agent.answer import AnswerOutcome
 
         roles = self.roles.for_sample(problem.id, sample)
-        answer = await solve(problem, roles=roles, sandbox=sandbox, settings=self.settings)
+        answer = await self._solve(problem, roles=roles, sandbox=sandbox, settings=self.settings)
+        prediction = answer.prediction
+        if answer.outcome is AnswerOutcome.NO_PROGRAM:  # scored as no answer, not as a crash
+            prediction = prediction.model_copy(update={"result": None})
         return Produced(
-            prediction=answer.prediction,
+            prediction=prediction,
             formulation=answer.formulation.model_dump(mode="json") if answer.formulation else None,
             calls=answer.calls,
         )

@@ -1,0 +1,53 @@
+"""`optagent eval --model`: the real CLI, agent, HTTP model client and sandbox, against a local
+OpenAI-compatible server that answers each problem with a hand-written program."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from conftest import OPTAGENT, last_json
+from programs import CORRECT
+
+from optagent.evals.log import read_log
+
+# A phrase of each problem's statement -> the program the fake model answers with.
+_ANSWERS = {
+    "HAPPY pharmaceutical": CORRECT[("logior", "prob_023")],
+    "3 supply points (S1, S2, S3)": CORRECT[("logior", "prob_061")],
+    "Reservoir A": CORRECT[("logior", "prob_069")],
+}
+
+
+def _reply(body: dict) -> str:
+    prompt = " ".join(m["content"] for m in body.get("messages", []))
+    for phrase, program in _ANSWERS.items():
+        if phrase in prompt:
+            return f"The model:\n\n```python\n{program}```\n"
+    return "I cannot write a program for this problem."
+
+
+def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datasets, fake_openai):
+    fake_openai.reply = _reply
+    out = tmp_path / "run"
+    env = {**os.environ, "OPTAGENT_VLLM_BASE_URL": fake_openai.base_url}
+    done = subprocess.run(
+        [str(OPTAGENT), "eval", "logior", "--data", str(datasets), "--model", "vllm/fake-model",
+         "--strategy", "direct", "--ids", "prob_023,prob_061,prob_069,prob_002", "--out", str(out),
+         "--concurrency", "4", "--json"],
+        capture_output=True, text=True, timeout=240, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = last_json(done.stdout)
+    assert (summary["n"], summary["correct"]) == (4, 3)
+    assert summary["outcomes"] == {"correct": 3, "no_answer": 1}
+    assert summary["tokens_per_sample"]["total"] > 0
+
+    read = read_log(out)
+    assert read.header.source == "agent" and read.header.strategy == "direct"
+    assert read.header.models["coder"] == "vllm/fake-model" and read.header.settings["strategy"] == "direct"
+    record = next(r for r in read.records if r.id == "prob_023")
+    assert record.calls and record.calls[0].role == "coder" and record.tokens.total > 0
+    assert record.prediction.code and "HAPPY" not in record.prediction.code
+    assert record.timings.llm_s > 0 and record.timings.exec_s > 0
+    assert len(fake_openai.requests) >= 4
