@@ -26,7 +26,7 @@ _EXPORTS = {
     "build_graph": "optagent.agent.graph",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

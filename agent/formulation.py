@@ -15,9 +15,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from optagent.benchmarks.schema import ProblemKind
+from pydantic import BaseModel, ConfigDict, Field
 
 Sense = Literal["minimize", "maximize", "none"]
 

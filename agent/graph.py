@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from itertools import pairwise
 from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer, Send
-from pydantic import BaseModel, ConfigDict
-
 from optagent.agent.context import AgentSettings, RunContext
 from optagent.agent.nodes.answer import answer
 from optagent.agent.nodes.diagnose import diagnose
@@ -37,6 +36,7 @@ from optagent.agent.nodes.understand import understand
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
 from optagent.agent.state import AttemptOutput, AttemptState, SolveState
+from pydantic import BaseModel, ConfigDict
 
 Node = Callable[[Any, Runtime[RunContext]], Awaitable[dict[str, Any]]]
 
@@ -98,7 +98,7 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
         builder.add_node(name, _emitting(name, node))
     builder.add_node("finish", _emitting("finish", finish))
     builder.add_edge(START, steps[0][0])
-    for (first, _), (second, _) in zip(steps, steps[1:]):
+    for (first, _), (second, _) in pairwise(steps):
         builder.add_edge(first, second)
 
     after_diagnose_targets = ["finish"]

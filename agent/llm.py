@@ -12,15 +12,16 @@ import re
 from typing import TypeVar
 
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
-
 from optagent.agent.context import RunContext
 from optagent.agent.models.base import CallRecord, Message, ModelOutput, Role
-from optagent.errors import OptagentError
 from optagent.prompts import render
 from optagent.solvers.result import Language
+from pydantic import BaseModel
+
+from optagent.errors import OptagentError
 
 T = TypeVar("T", bound=BaseModel)
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 async def ask(
@@ -38,7 +39,7 @@ async def ask(
     model = context.roles.for_sample(problem_id, sample)[role]
     messages = [
         Message(role="system", content=render("system")),
-        Message(role="user", content=render(template, **variables)),
+        Message(role="user", content=_BLANK_LINES.sub("\n\n", render(template, **variables))),
     ]
     sampling: dict[str, object] = {"temperature": context.settings.sampling_temperature}
     if context.settings.max_tokens is not None:

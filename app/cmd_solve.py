@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -61,14 +61,14 @@ async def _run(text: str, roles: ModelRoles, settings: AgentSettings) -> Answer:
 
 
 def solve_command(
-    text: Annotated[Optional[str], typer.Argument(help="the problem, in plain language")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="read the problem from a file")] = None,
-    model: Annotated[Optional[str], typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
+    text: Annotated[str | None, typer.Argument(help="the problem, in plain language")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="read the problem from a file")] = None,
+    model: Annotated[str | None, typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
     role: Annotated[list[str], typer.Option(help="ROLE=SPEC, a model for one role (repeatable)")] = [],  # noqa: B006
-    base_url: Annotated[Optional[str], typer.Option(help="OpenAI-compatible server URL")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
     strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "full",
-    target: Annotated[Optional[str], typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
-    samples: Annotated[Optional[int], typer.Option(help="independent attempts that vote")] = None,
+    target: Annotated[str | None, typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
+    samples: Annotated[int | None, typer.Option(help="independent attempts that vote")] = None,
     max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
     max_repairs: Annotated[int, typer.Option(help="code repair rounds per sample")] = 3,
     max_judge_rounds: Annotated[int, typer.Option(help="judge rounds per sample")] = 2,

@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-
-from optagent.agent.answer import Answer, AnswerOutcome, Attempt, named_outputs, requested_outputs
+from optagent.agent.answer import (
+    Answer,
+    AnswerOutcome,
+    Attempt,
+    named_outputs,
+    requested_outputs,
+)
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask
 from optagent.agent.models.base import Role

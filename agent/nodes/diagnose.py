@@ -12,10 +12,9 @@ import numbers
 from typing import Any
 
 from langgraph.runtime import Runtime
-
 from optagent.agent.answer import Diagnosis, Round, named_outputs, requested_outputs
-from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.context import RunContext
+from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
 from optagent.solvers.result import ExecResult, SolutionStatus, Termination
 

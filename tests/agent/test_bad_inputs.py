@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 
 import pytest
+from optagent.agent import AgentSettings, AnswerOutcome, solve
 from scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
-from optagent.agent import AgentSettings, AnswerOutcome, solve
 from optagent.errors import OptagentError
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

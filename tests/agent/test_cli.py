@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from optagent.agent import Answer
 
 SMALL_LP = "Maximize 3x + 2y subject to x + y <= 4, x + 3y <= 6, x >= 0, y >= 0."
@@ -16,7 +15,7 @@ SMALL_LP = "Maximize 3x + 2y subject to x + y <= 4, x + 3y <= 6, x >= 0, y >= 0.
 def optagent(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from optagent.app.cli import main; main()", "solve", *args],
-        capture_output=True, text=True, timeout=timeout, env=env,
+        capture_output=True, text=True, timeout=timeout, env=env, check=False,
     )
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from scripted import CRASH, FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, WRONG, Scripted
-
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
 from optagent.benchmarks.schema import Problem, Targets
+from scripted import (
+    CRASH,
+    FORMULATION,
+    GOOD,
+    INFEASIBLE,
+    UNDERSTANDING,
+    WRONG,
+    Scripted,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
