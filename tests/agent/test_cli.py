@@ -60,3 +60,21 @@ def test_real_small_llm_gives_a_well_formed_answer(llm_server) -> None:
     assert answer.strategy == "full" and answer.outcome.value and payload["solved"] is answer.solved
     assert answer.attempts and answer.calls and all(c.model.startswith("llamacpp/") for c in answer.calls)
     assert answer.solved or answer.detail or answer.outcome.value in ("infeasible", "unbounded")
+
+
+def test_answer_is_printed_for_a_person(capsys) -> None:
+    from optagent.agent.answer import AnswerOutcome
+    from optagent.agent.formulation import Formulation
+    from optagent.app.cmd_solve import print_answer
+    from optagent.solvers.result import Language
+    from scripted import FORMULATION
+
+    answer = Answer(
+        problem_id="p", strategy="full", outcome=AnswerOutcome.SOLVED, formulation=Formulation.model_validate(FORMULATION),
+        code="import pyomo.environ as pyo", language=Language.PYTHON, target="pyomo", objective=4100.0,
+        values={"tables": 30, "chairs": 40}, explanation="Make 30 tables and 40 chairs.", sandbox="ran in the sandbox with netns",
+    )
+    print_answer(answer)
+    shown = capsys.readouterr().out
+    for text in ("Formulation", "4t + 3c", "import pyomo.environ", "Solution: solved", "4100", "tables", "Make 30 tables", "netns"):
+        assert text in shown
