@@ -44,10 +44,12 @@ def bar_chart(groups: list[str], series: list[tuple[str, list[float | None]]], *
     return "".join(parts)
 
 
-def histogram(series: list[tuple[str, list[float]]], *, bins: int = 20, width: int = 760, unit: str = "") -> str:
-    """A histogram of one or more value lists over shared bins (overlaid, translucent)."""
+def histogram(
+    series: list[tuple[str, list[float]]], *, bins: int = 20, width: int = 760, unit: str = "", xlabel: str = ""
+) -> str:
+    """A histogram of one or more value lists over shared bins (overlaid, translucent); y counts samples."""
     values = [v for _, vs in series for v in vs]
-    height, left, bottom, top = 240, 50, 36, 24
+    height, left, bottom, top = 256, 50, 52, 24
     plot_w, plot_h = width - left - 20, height - top - bottom
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     if hi <= lo:
@@ -81,8 +83,9 @@ def histogram(series: list[tuple[str, list[float]]], *, bins: int = 20, width: i
     for frac in (0.0, 0.5, 1.0):
         x = left + frac * plot_w
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" class="tick">{lo + frac * (hi - lo):,.0f}{unit}</text>'
+            f'<text x="{x:.1f}" y="{height - 30}" text-anchor="middle" class="tick">{lo + frac * (hi - lo):,.0f}{unit}</text>'
         )
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">{escape(xlabel)}</text>')
     parts.append(_legend([name for name, _ in series], left, 14) if len(series) > 1 else "")
     parts.append("</svg>")
     return "".join(parts)

@@ -151,7 +151,7 @@ def plots(runs: list[Run]) -> dict[str, list[tuple[str, str]]]:
         out["By category"] = [("Accuracy by category", bar_chart(categories, series))]
     tokens = [(run.label, [float(r.tokens.total) for r in run.records if r.tokens.calls]) for run in runs]
     if any(values for _, values in tokens):
-        out[_COST_TITLE] = [("Tokens per sample", histogram([t for t in tokens if t[1]]))]
+        out[_COST_TITLE] = [("Tokens per sample", histogram([t for t in tokens if t[1]], xlabel="tokens per sample (bar height: samples)"))]
     return out
 
 
