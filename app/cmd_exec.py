@@ -7,7 +7,7 @@ is in the result. A missing FILE or a sandbox that cannot start is a one-line er
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -70,7 +70,7 @@ def _summary(result: ExecResult, file: Path) -> None:
 
 def exec_command(
     file: Annotated[Path, typer.Argument(help="A Python solver program (.py) or a MiniZinc model (.mzn).")],
-    language: Annotated[Optional[str], typer.Option(help="python or minizinc; default from the file suffix.")] = None,
+    language: Annotated[str | None, typer.Option(help="python or minizinc; default from the file suffix.")] = None,
     timeout: Annotated[float, typer.Option(help="Wall-clock limit in seconds.", min=0.1)] = 60.0,
     memory_mb: Annotated[int, typer.Option("--memory-mb", help="Address-space limit beyond the preloaded solvers, MB.", min=16)] = 4096,
     json_output: Annotated[bool, typer.Option("--json", help="Print the ExecResult as one JSON object on the last line.")] = False,

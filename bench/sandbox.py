@@ -95,7 +95,7 @@ async def main(runs: int, cold_runs: int) -> None:
         print(f"pool start (zygote import + warm-up): {start_s:.2f} s; isolation: "
               + ", ".join((await sandbox.run("pass")).isolation))
         print()
-        print(f"| program | cold median | cold p95 | pool median | pool p95 | speed-up | runs (cold/pool) |")
+        print("| program | cold median | cold p95 | pool median | pool p95 | speed-up | runs (cold/pool) |")
         print("|---|---|---|---|---|---|---|")
         for name, code in PROGRAMS.items():
             code = textwrap.dedent(code)

@@ -24,8 +24,16 @@ import tempfile
 import time
 from typing import Any
 
+from optagent.solvers.result import (
+    ExecResult,
+    Language,
+    Limits,
+    SolutionStatus,
+    Termination,
+    Timings,
+)
+
 from optagent.errors import OptagentError
-from optagent.solvers.result import ExecResult, Language, Limits, SolutionStatus, Termination, Timings
 
 _START_TIMEOUT_S = 120.0
 _BACKSTOP_S = 10.0
@@ -83,7 +91,7 @@ class Sandbox:
         loop = asyncio.get_running_loop()
         try:
             ready = await asyncio.wait_for(loop.sock_recv(ours, 4096), _START_TIMEOUT_S)
-        except (asyncio.TimeoutError, OSError):
+        except (TimeoutError, OSError):
             ready = b""
         if not ready:
             stderr = self._shutdown_zygote(ours)

@@ -6,7 +6,15 @@ from typing import Any
 
 from optagent.benchmarks.schema import ProblemKind
 from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.base import (
+    Reading,
+    Record,
+    SolveEvent,
+    Target,
+    collect,
+    number,
+    wrap_solve,
+)
 
 # CP-SAT cannot prove unboundedness: every variable has a finite domain.
 _STATUS = {

@@ -6,7 +6,14 @@ from typing import Any
 
 from optagent.benchmarks.schema import ProblemKind
 from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number
+from optagent.solvers.targets.base import (
+    Reading,
+    Record,
+    SolveEvent,
+    Target,
+    collect,
+    number,
+)
 
 _STATUS = {
     "optimal": SolutionStatus.OPTIMAL,
@@ -63,7 +70,7 @@ class PySCIPOptTarget(Target):
             record(SolveEvent("pyscipopt", (self,)))
             return base.optimize(self)
 
-        def optimizeNogil(self: Any) -> None:  # noqa: N802 (SCIP's name)
+        def optimizeNogil(self: Any) -> None:
             record(SolveEvent("pyscipopt", (self,)))
             return base.optimizeNogil(self)
 

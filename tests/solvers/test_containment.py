@@ -10,7 +10,6 @@ import textwrap
 import threading
 
 import pytest
-
 from optagent.solvers import Limits, Termination
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

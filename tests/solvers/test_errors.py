@@ -4,7 +4,6 @@ a traceback trimmed to the program's own frames."""
 from __future__ import annotations
 
 import pytest
-
 from optagent.solvers import Limits, Termination
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from optagent.app.cli import build_app
+from typer.testing import CliRunner
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "production_pyomo.py"
 

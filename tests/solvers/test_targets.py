@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from optagent.solvers import Language, Limits, SolutionStatus, Termination
 from optagent.solvers.targets import get_target
 
