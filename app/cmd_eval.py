@@ -18,6 +18,10 @@ Ids = Annotated[
 ]
 Limit = Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N selected problems")]
 Concurrency = Annotated[int, typer.Option("--concurrency", min=1, help="samples in flight at once")]
+Workers = Annotated[
+    Optional[int],
+    typer.Option("--workers", min=1, help="sandbox executions at once (default: min(concurrency, CPUs))"),
+]
 Out = Annotated[Optional[Path], typer.Option("--out", help="run log directory; the same one resumes a run")]
 Data = Annotated[Optional[Path], typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
 Responses = Annotated[
@@ -42,6 +46,7 @@ def eval_command(
     limit: Limit = None,
     ids: Ids = None,
     concurrency: Concurrency = 8,
+    workers: Workers = None,
     out: Out = None,
     data: Data = None,
     responses: Responses = None,
@@ -66,6 +71,7 @@ def eval_command(
         ids=_split_ids(ids),
         limit=limit,
         concurrency=concurrency,
+        workers=workers,
         extractor_model=extractor_model,
         limits=limits,
     )
@@ -125,6 +131,7 @@ def audit_command(
     limit: Limit = None,
     ids: Ids = None,
     concurrency: Concurrency = 8,
+    workers: Workers = None,
     out: Out = None,
     data: Data = None,
     timeout: Timeout = 60.0,
@@ -142,7 +149,7 @@ def audit_command(
     limits = Limits(timeout_s=timeout)
     config = EvalConfig(
         benchmark=benchmark, out=out or _default_out(f"audit-{benchmark}"), data_dir=data,
-        ids=_split_ids(ids), limit=limit, concurrency=concurrency, limits=limits,
+        ids=_split_ids(ids), limit=limit, concurrency=concurrency, workers=workers, limits=limits,
     )
     header = RunHeader(
         benchmark=benchmark, source="responses", responses_file=str(responses), responses_sha256=read.sha256,
