@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest_asyncio
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 from optagent.agent import AgentSettings, AnswerOutcome, solve
-from scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
+from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
 from optagent.errors import OptagentError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
 from optagent.benchmarks.schema import Problem, Targets
-from scripted import (
+from tests.agent.scripted import (
     CRASH,
     FORMULATION,
     GOOD,

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 OPTAGENT = Path(sys.executable).parent / "optagent"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 
-from conftest import OPTAGENT, last_json
-from programs import CORRECT
-
 from optagent.evals.log import read_log
+
+from tests.evals.conftest import OPTAGENT, last_json
+from tests.evals.programs import CORRECT
 
 # A phrase of each problem's statement -> the program the fake model answers with.
 _ANSWERS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import last_json, run_cli, write_responses
-from programs import CORRECT, WRONG
-
 from optagent.evals.log import SAMPLES_FILE, read_log
+
+from tests.evals.conftest import last_json, run_cli, write_responses
+from tests.evals.programs import CORRECT, WRONG
 
 
 def _lines(bench: str, table: dict, sample: int = 0) -> list[dict]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from optagent.benchmarks.schema import Outcome
-from optagent.errors import OptagentError
 from optagent.evals.log import SAMPLES_FILE, RunHeader, RunLog, SampleRecord, read_log
+
+from optagent.errors import OptagentError
 
 
 def _header(**changes) -> RunHeader:

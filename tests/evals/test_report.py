@@ -7,8 +7,9 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import last_json, run_cli, write_responses
-from programs import CORRECT, LABEL_ERRORS, WRONG
+
+from tests.evals.conftest import last_json, run_cli, write_responses
+from tests.evals.programs import CORRECT, LABEL_ERRORS, WRONG
 
 
 def _run(tmp_path, datasets, name: str, programs: dict) -> object:

@@ -8,10 +8,10 @@ import subprocess
 import time
 from collections import Counter
 
-from conftest import OPTAGENT, last_json, run_cli, write_responses
-from programs import CORRECT, WRONG
-
 from optagent.evals.log import SAMPLES_FILE, read_log
+
+from tests.evals.conftest import OPTAGENT, last_json, run_cli, write_responses
+from tests.evals.programs import CORRECT, WRONG
 
 SAMPLES = 16
 _COMPARED = ("benchmark", "n", "correct", "accuracy", "strict_accuracy", "outcomes", "by_category", "by_size",

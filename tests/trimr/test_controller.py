@@ -9,11 +9,11 @@ thinking.
 from __future__ import annotations
 
 import pytest
-from fake_openai import FakeOpenAI
+from tests.fake_openai import FakeOpenAI
 from optagent.agent.models import get_model
 from optagent.agent.trimr import Rule, TrimRSettings
 from optagent.agent.trimr.controller import TrimR
-from trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
+from tests.trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
 
 from optagent.errors import OptagentError
 
