@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "optagent.app.cmd_exec",
     "optagent.app.cmd_models",
     "optagent.app.cmd_solve",
+    "optagent.app.cmd_synth",
 )
 
 

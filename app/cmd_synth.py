@@ -1,0 +1,105 @@
+"""`optagent synth`: the ReSocratic job that makes verified optimization problems for training."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optagent.errors import OptagentError
+
+
+def parse_kinds(text: str) -> tuple:
+    from optagent.agent.synth.scenario import SynthKind
+
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    known = ", ".join(k.value for k in SynthKind)
+    if not names:
+        raise OptagentError(f"--kinds is empty; give a comma-separated list of {known}")
+    try:
+        return tuple(SynthKind(name) for name in names)
+    except ValueError:
+        bad = next(name for name in names if name not in {k.value for k in SynthKind})
+        raise OptagentError(f"unknown kind '{bad}' in --kinds; choose from {known}") from None
+
+
+def synth_command(
+    out: Annotated[Path, typer.Option(help="job folder: created, or resumed when it holds the same job")],
+    model: Annotated[str | None, typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
+    role: Annotated[list[str], typer.Option(help="ROLE=SPEC, a model for one role, e.g. synthesizer=... (repeatable)")] = [],  # noqa: B006
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
+    n: Annotated[int, typer.Option("--n", help="problems to keep")] = 1000,
+    seeds: Annotated[Path | None, typer.Option(help="folder of seed .yaml files (default: the packaged seeds)")] = None,
+    concurrency: Annotated[int, typer.Option(help="candidates in flight at once")] = 8,
+    kinds: Annotated[str, typer.Option(help="comma-separated: lp,milp,nlp,cp")] = "lp,milp,nlp,cp",
+    temperature: Annotated[float, typer.Option(help="the synthesizer's temperature")] = 0.7,
+    target: Annotated[str | None, typer.Option(help="solver target for every problem; default: one per kind")] = None,
+    check_strategy: Annotated[str, typer.Option(help="agent strategy of the independent check")] = "orthought",
+    dedup_threshold: Annotated[float, typer.Option(help="near-duplicate Jaccard threshold on word 3-grams")] = 0.5,
+    max_candidates: Annotated[int | None, typer.Option(help="give up after this many candidates (default 20 * n)")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds per program run")] = 60.0,
+    max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
+    rng_seed: Annotated[int, typer.Option(help="seed of the seed choice per candidate")] = 0,
+) -> None:
+    """Synthesize verified optimization problems (ReSocratic): JSONL, chat SFT export, HF dataset."""
+    from optagent.agent.models import ModelRoles, parse_role_options, split_spec
+    from optagent.agent.models.registry import NAMELESS
+    from optagent.agent.synth.settings import SynthSettings
+    from optagent.app.cmd_solve import resolve_model_spec
+    from optagent.solvers.result import Limits
+    from pydantic import ValidationError
+
+    try:
+        settings = SynthSettings(
+            n=n, kinds=parse_kinds(kinds), concurrency=concurrency, max_candidates=max_candidates,
+            temperature=temperature, dedup_threshold=dedup_threshold, target=target,
+            check_strategy=check_strategy, max_tokens=max_tokens, limits=Limits(timeout_s=timeout), rng_seed=rng_seed,
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "an option"
+        raise OptagentError(f"{option}: {first['msg']}; see optagent synth --help") from None
+    spec = resolve_model_spec(model)
+    overrides = parse_role_options(role)
+    served = all(split_spec(s)[0] not in NAMELESS for s in (spec, *overrides.values()))
+    options = ({"concurrency": concurrency} if served else {}) | ({"base_url": base_url} if base_url else {})
+    roles = ModelRoles.from_specs(spec, overrides, **options)
+    report = asyncio.run(_run(settings, roles, out, seeds))
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console()
+    console.print(Markdown(report.markdown()))
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", style="yellow")
+    console.print(f"outputs in {out}: problems.jsonl, sft.jsonl, dataset/, report.md")
+    if report.kept < settings.n:
+        console.print(f"kept {report.kept} of {settings.n}: the candidate budget ran out; raise --max-candidates and rerun to go on")
+        raise typer.Exit(1)
+
+
+async def _run(settings, roles, out: Path, seeds: Path | None):
+    from optagent.agent.synth.job import run_job
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("kept", total=settings.n, counts="")
+
+        def show(progress) -> None:
+            counts = f"kept {progress.kept} · rejected {progress.rejected} · candidates {progress.candidates}"
+            bar.update(task, completed=min(progress.kept, progress.target), counts=counts)
+
+        return await run_job(settings, roles, out, seeds_dir=seeds, on_start=show, on_candidate=lambda _c, p: show(p))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth_command)

@@ -1,0 +1,147 @@
+"""A scripted model for the synthesis job: candidates whose fate is written in their scenario.
+
+Scenario calls take the next scripted scenario (a dict, or a string for a malformed reply);
+every later step of a candidate is recognised by the tag word its scenario carries
+("Alder", "Birch", ...), so the author's program, the check's program and the repairs
+can be chosen per candidate: good, crashing, infeasible, or disagreeing with the check.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import deque
+from collections.abc import Iterable
+
+from optagent.agent.models import Message, ModelRoles, get_model
+
+SCENARIO_MARKER = "Write a NEW optimization scenario"
+QUESTION_MARKER = "Turn this optimization scenario into the question"
+AUTHOR_MARKER = "The author's model, sentence by sentence"
+AGENT_MARKERS = {
+    "understand": "Read this optimization problem as an expert would",
+    "formulate": "five-element formulation",
+    "write_code": "Write a complete",
+    "repair": "did not work. Fix it.",
+}
+
+
+def workshop(tag: str, carpentry: int = 240, kind: str = "milp") -> dict:
+    """A workshop scenario whose optimum is 4100 (30 tables, 40 chairs) at 240 carpentry hours."""
+    return {
+        "title": f"Workshop {tag}",
+        "domain": "production",
+        "kind": kind,
+        "steps": [
+            {"element": "variable", "sentence": f"The {tag} workshop decides how many tables and chairs to make each week.", "formal": "t, c \\in Z_{\\ge 0}"},
+            {"element": "objective", "sentence": f"A {tag} table earns $70 and a {tag} chair $50, and the {tag} owners maximize weekly profit.", "formal": "\\max 70t + 50c"},
+            {"element": "constraint", "sentence": f"A {tag} table takes 4 hours of carpentry and a {tag} chair 3, with {carpentry} carpentry hours available.", "formal": f"4t + 3c \\le {carpentry}"},
+            {"element": "constraint", "sentence": f"A {tag} table takes 2 hours of finishing and a {tag} chair 1, with 100 finishing hours available.", "formal": "2t + c \\le 100"},
+            {"element": "constraint", "sentence": f"At most 60 {tag} chairs can be sold.", "formal": "c \\le 60"},
+        ],
+    }
+
+
+def program(chair_profit: int = 50, extra: str = "", crash: bool = False) -> str:
+    """The workshop in Pyomo+HiGHS: 4100 at chair profit 50, 3700 at 40."""
+    return f"""```python
+import json
+import pyomo.environ as pyo
+
+m = pyo.ConcreteModel()
+m.tables = pyo.Var(domain=pyo.NonNegativeIntegers)
+m.chairs = pyo.Var(domain=pyo.NonNegativeIntegers)
+m.profit = pyo.Objective(expr=70 * m.tables + {chair_profit} * m.chairs, sense=pyo.maximize)
+m.carpentry = pyo.Constraint(expr=4 * m.tables + 3 * m.chairs <= 240)
+m.finishing = pyo.Constraint(expr=2 * m.tables + m.chairs <= 100)
+m.demand = pyo.Constraint(expr=m.chairs <= 60)
+{extra}
+{"undefined_name + 1" if crash else ""}
+result = pyo.SolverFactory("appsi_highs").solve(m, load_solutions=False)
+if result.solver.termination_condition == pyo.TerminationCondition.infeasible:
+    print(json.dumps({{"status": "infeasible"}}))
+else:
+    m.solutions.load_from(result)
+    print(json.dumps({{"objective": pyo.value(m.profit), "tables": pyo.value(m.tables), "chairs": pyo.value(m.chairs)}}))
+```"""
+
+
+GOOD = program()
+WRONG = program(chair_profit=40)
+CRASH = program(crash=True)
+INFEASIBLE = program(extra="m.too_many = pyo.Constraint(expr=m.tables + m.chairs >= 1000)")
+
+FORMULATION = {
+    "sets": [],
+    "parameters": [{"name": "carpentry_hours", "value": 240, "latex": "C", "text": "carpentry hours"}],
+    "variables": [
+        {"name": "tables", "domain": "integer", "lower": 0, "latex": "t", "text": "tables"},
+        {"name": "chairs", "domain": "integer", "lower": 0, "latex": "c", "text": "chairs"},
+    ],
+    "objective": {"sense": "maximize", "latex": "\\max 70t + 50c", "text": "profit"},
+    "constraints": [
+        {"name": "carpentry", "latex": "4t + 3c \\le 240", "text": "carpentry"},
+        {"name": "finishing", "latex": "2t + c \\le 100", "text": "finishing"},
+        {"name": "demand", "latex": "c \\le 60", "text": "chair demand"},
+    ],
+    "kind": "milp",
+}
+UNDERSTANDING = {"objective": "weekly profit", "sense": "maximize", "kind": "milp"}
+
+
+class Plan:
+    """What one tagged candidate's later steps answer."""
+
+    def __init__(self, author: str = GOOD, check: str = GOOD, repair: str = GOOD, drop_number: str | None = None) -> None:
+        self.author, self.check, self.repair, self.drop_number = author, check, repair, drop_number
+
+
+class SynthScript:
+    """Replies by step; `scenarios` are consumed in call order, plans are looked up by tag."""
+
+    def __init__(self, scenarios: Iterable[dict | str], plans: dict[str, Plan]) -> None:
+        self.scenarios = deque(copy.deepcopy(list(scenarios)))
+        self.plans = plans
+        self.calls: dict[str, int] = {}
+
+    def _plan(self, text: str) -> Plan:
+        for tag, plan in self.plans.items():
+            if re.search(rf"\b{tag}\b", text):
+                return plan
+        raise AssertionError(f"no tagged candidate in prompt: {text[:300]!r}")
+
+    def __call__(self, messages: list[Message]) -> str:
+        text = next(m.content for m in messages if m.role == "user")
+        step = next((s for s, marker in AGENT_MARKERS.items() if marker in text), None)
+        if SCENARIO_MARKER in text:
+            step = "scenario"
+        elif QUESTION_MARKER in text:
+            step = "question_table" if "Markdown tables" in text else "question"
+        self.calls[step or "?"] = self.calls.get(step or "?", 0) + 1
+        if step == "scenario":
+            reply = self.scenarios.popleft()
+            return reply if isinstance(reply, str) else json.dumps(reply)
+        if step in ("question", "question_table"):
+            sentences = re.findall(r"^- (.*)$", text.split("# How to write it")[0], re.MULTILINE)
+            plan = self._plan(text)
+            question = " ".join(sentences)
+            if plan.drop_number:
+                question = question.replace(plan.drop_number, "some")
+            question += " What should be made to earn the most, and what is the best weekly profit?"
+            if step == "question_table":
+                question += "\n\n| resource | hours |\n|---|---|\n| carpentry | see above |\n"
+            return question
+        if step == "understand":
+            return json.dumps(UNDERSTANDING)
+        if step == "formulate":
+            return json.dumps(FORMULATION)
+        plan = self._plan(text)
+        if step == "write_code":
+            return plan.author if AUTHOR_MARKER in text else plan.check
+        if step == "repair":
+            return plan.repair
+        raise AssertionError(f"unscripted step in prompt: {text[:200]!r}")
+
+    def roles(self) -> ModelRoles:
+        return ModelRoles(get_model("mock", replies=self))
