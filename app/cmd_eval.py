@@ -6,26 +6,26 @@ import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from optagent.errors import OptagentError
 
 Ids = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--ids", help="problem ids, comma-separated or repeated (the benchmark's own ids)"),
 ]
-Limit = Annotated[Optional[int], typer.Option("--limit", min=1, help="only the first N selected problems")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="only the first N selected problems")]
 Concurrency = Annotated[int, typer.Option("--concurrency", min=1, help="samples in flight at once")]
 Workers = Annotated[
-    Optional[int],
+    int | None,
     typer.Option("--workers", min=1, help="sandbox executions at once (default: min(concurrency, CPUs))"),
 ]
-Out = Annotated[Optional[Path], typer.Option("--out", help="run log directory; the same one resumes a run")]
-Data = Annotated[Optional[Path], typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
+Out = Annotated[Path | None, typer.Option("--out", help="run log directory; the same one resumes a run")]
+Data = Annotated[Path | None, typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
 Responses = Annotated[
-    Optional[Path], typer.Option("--responses", help="JSONL of completions or programs to score instead of a model")
+    Path | None, typer.Option("--responses", help="JSONL of completions or programs to score instead of a model")
 ]
 Timeout = Annotated[float, typer.Option("--timeout", min=1.0, help="seconds each scored program may run")]
 Json = Annotated[bool, typer.Option("--json", help="print the summary as one JSON object on the last line")]
@@ -39,8 +39,8 @@ def register(app: typer.Typer) -> None:
 
 def eval_command(
     benchmark: Annotated[str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1 or jsonl")],
-    model: Annotated[Optional[str], typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B")] = None,
-    role: Annotated[Optional[list[str]], typer.Option("--role", help="ROLE=SPEC, a model for one role")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role")] = None,
     strategy: Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element, full")] = "full",
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
     limit: Limit = None,
@@ -51,14 +51,14 @@ def eval_command(
     data: Data = None,
     responses: Responses = None,
     extractor_model: Annotated[
-        Optional[str], typer.Option("--extractor-model", help="model that reads named targets from program output")
+        str | None, typer.Option("--extractor-model", help="model that reads named targets from program output")
     ] = None,
     timeout: Timeout = 60.0,
     as_json: Json = False,
 ) -> None:
     """Score a model (or a responses file) on a benchmark; the run log makes it resumable."""
     from optagent.evals.log import RunHeader, git_revision
-    from optagent.evals.runner import EvalConfig, run_eval
+    from optagent.evals.runner import EvalConfig
     from optagent.solvers.result import Limits
 
     if (model is None) == (responses is None):
@@ -75,10 +75,10 @@ def eval_command(
         extractor_model=extractor_model,
         limits=limits,
     )
-    common = dict(
-        benchmark=benchmark, samples=samples, extractor_model=extractor_model,
-        data_dir=str(data) if data else None, git_revision=git_revision(),
-    )
+    common = {
+        "benchmark": benchmark, "samples": samples, "extractor_model": extractor_model,
+        "data_dir": str(data) if data else None, "git_revision": git_revision(),
+    }
     if responses is not None:
         from optagent.evals.producers import ResponsesProducer
         from optagent.evals.responses import read_responses
@@ -114,7 +114,7 @@ def eval_command(
 def report_command(
     runs: Annotated[list[Path], typer.Argument(help="run log directories; two or more are compared")],
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="file stem for FILE.md and FILE.html (default: in the first run)")
+        Path | None, typer.Option("--out", help="file stem for FILE.md and FILE.html (default: in the first run)")
     ] = None,
 ) -> None:
     """Write a Markdown report and a self-contained HTML page for one run or a comparison."""
@@ -171,9 +171,8 @@ def audit_command(
 
 
 def _run(config, producer, header, pre_warnings: list[str]):
-    from rich.console import Console
-
     from optagent.evals.runner import run_eval
+    from rich.console import Console
 
     console = Console(stderr=True, soft_wrap=True)
     for line in pre_warnings:

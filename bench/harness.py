@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI
 
 PROGRAM = (ROOT / "examples" / "production_pyomo.py").read_text()
 REPLIES = {
@@ -58,13 +58,12 @@ class Timed:
 
 
 async def run(args: argparse.Namespace, base_url: str, out: Path, timed: list[Timed]):
-    from rich.console import Console
-
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
     from optagent.evals.log import RunHeader
     from optagent.evals.producers import AgentProducer
     from optagent.evals.runner import EvalConfig, run_eval
+    from rich.console import Console
 
     roles = ModelRoles.from_specs(
         "vllm/fake-model", base_url=base_url, concurrency=args.concurrency, timeout_s=60.0

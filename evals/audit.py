@@ -9,9 +9,8 @@ score passes.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from optagent.evals.log import SampleRecord, natural_key
+from pydantic import BaseModel
 
 
 class Mismatch(BaseModel):

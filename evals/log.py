@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from optagent.agent.models.base import CallRecord, Message
+from optagent.benchmarks.schema import Prediction, Score
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
-from optagent.agent.models.base import CallRecord, Message
-from optagent.benchmarks.schema import Prediction, Score
 from optagent.errors import OptagentError
 
 SCHEMA_VERSION = 1
@@ -44,7 +44,7 @@ class RunHeader(BaseModel):
     data_dir: str | None = None
     git_revision: str | None = None
     optagent_version: str = __version__
-    started_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     def identity(self) -> dict[str, Any]:
         return self.model_dump(
@@ -67,7 +67,7 @@ class Tokens(BaseModel):
         return self.prompt + self.completion
 
     @classmethod
-    def of(cls, records: list[CallRecord]) -> "Tokens":
+    def of(cls, records: list[CallRecord]) -> Tokens:
         return cls(
             prompt=sum(r.prompt_tokens for r in records),
             completion=sum(r.completion_tokens for r in records),
@@ -120,7 +120,7 @@ def git_revision(path: Path | None = None) -> str | None:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=path or Path(__file__).parent,
-            capture_output=True, text=True, timeout=5,
+            capture_output=True, text=True, timeout=5, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -179,12 +179,12 @@ class RunLog:
         self.header = header
         self.done = done
         self.problems = problems
-        self._file = open(run_dir / SAMPLES_FILE, "ab")
+        self._file = open(run_dir / SAMPLES_FILE, "ab")  # noqa: SIM115 - held open for appends until close()
         self._queue: asyncio.Queue[tuple[bytes, asyncio.Future[None]]] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop())
 
     @classmethod
-    async def open(cls, run_dir: Path, header: RunHeader) -> "RunLog":
+    async def open(cls, run_dir: Path, header: RunHeader) -> RunLog:
         """Start a new log in `run_dir`, or resume the one there if its header is compatible."""
         run_dir.mkdir(parents=True, exist_ok=True)
         header_path = run_dir / HEADER_FILE
@@ -195,10 +195,8 @@ class RunLog:
         existing = read_header(run_dir)
         _check_compatible(run_dir, existing, header)
         read = read_log(run_dir)
-        samples = run_dir / SAMPLES_FILE
-        if samples.exists() and samples.stat().st_size > read.good_bytes:
-            with open(samples, "r+b") as f:
-                f.truncate(read.good_bytes)
+        (run_dir / SAMPLES_FILE).touch()
+        os.truncate(run_dir / SAMPLES_FILE, read.good_bytes)  # drop a torn last line before appending
         return cls(run_dir, existing, read.records, read.problems)
 
     async def append(self, record: SampleRecord) -> None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-from pydantic import BaseModel
-
 from optagent.benchmarks.schema import Outcome
-from optagent.errors import OptagentError
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
 from optagent.evals.metrics import Group, Summary, summarize
 from optagent.evals.plots import bar_chart, histogram
+from pydantic import BaseModel
+
+from optagent.errors import OptagentError
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _COST_TITLE = "Tokens and time per sample"

@@ -15,10 +15,10 @@ import json
 import re
 from pathlib import Path
 
+from optagent.solvers.result import Language
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from optagent.errors import OptagentError
-from optagent.solvers.result import Language
 
 _FENCE_TAG = re.compile(r"```[ \t]*([A-Za-z0-9_+-]+)")
 _TAGS = {
@@ -37,7 +37,7 @@ class Response(BaseModel):
     line: int = Field(0, exclude=True, description="line number in the file, for messages")
 
     @model_validator(mode="after")
-    def _has_output(self) -> "Response":
+    def _has_output(self) -> Response:
         if self.completion is None and self.code is None:
             raise ValueError("needs 'completion' or 'code'")
         return self

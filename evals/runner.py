@@ -15,16 +15,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, Field
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from optagent.benchmarks.schema import Problem
-from optagent.errors import OptagentError
 from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings, Tokens
 from optagent.evals.metrics import Summary, summarize
 from optagent.evals.producers import Produced, Producer
 from optagent.solvers.result import Limits
+from pydantic import BaseModel, Field
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from optagent.errors import OptagentError
 
 Warn = Callable[[str], None]
 
@@ -120,7 +126,7 @@ async def run_eval(
                 score = await benchmark.score(problem, produced.prediction, context)
             except OptagentError:
                 raise
-            except Exception as error:  # one failing pair must not end a 600-problem run
+            except Exception as error:  # noqa: BLE001 - one failing pair must not end a 600-problem run
                 report(f"{problem.id} sample {sample}: {type(error).__name__}: {error}; not logged, a resume retries it")
                 return
             record = _record(problem, sample, produced, score.model_dump(), time.perf_counter() - started)

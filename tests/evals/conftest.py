@@ -27,7 +27,7 @@ def write_responses(path: Path, lines: list[dict]) -> Path:
 
 def run_cli(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout
+        [str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -41,8 +41,8 @@ async def test_torn_last_line_is_reported_ignored_and_cut_on_resume(tmp_path):
     await log.append(_record("prob_001"))
     await log.close()
     whole = _record("prob_002").model_dump_json()
-    with open(tmp_path / SAMPLES_FILE, "a") as f:
-        f.write(whole[: len(whole) // 2])
+    samples = tmp_path / SAMPLES_FILE
+    samples.write_text(samples.read_text() + whole[: len(whole) // 2])
     read = read_log(tmp_path)
     assert [r.id for r in read.records] == ["prob_001"]
     assert len(read.problems) == 1 and "torn last line" in read.problems[0] and f"{SAMPLES_FILE}:2" in read.problems[0]
