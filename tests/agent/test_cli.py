@@ -67,7 +67,7 @@ def test_answer_is_printed_for_a_person(capsys) -> None:
     from optagent.agent.formulation import Formulation
     from optagent.app.cmd_solve import print_answer
     from optagent.solvers.result import Language
-    from scripted import FORMULATION
+    from tests.agent.scripted import FORMULATION
 
     answer = Answer(
         problem_id="p", strategy="full", outcome=AnswerOutcome.SOLVED, formulation=Formulation.model_validate(FORMULATION),
