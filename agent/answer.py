@@ -178,8 +178,9 @@ class Answer(BaseModel):
 
     @property
     def prediction(self) -> Prediction:
+        """What a scorer sees; a reply without a program is no answer, not a crash."""
         return Prediction(
-            result=self.result,
+            result=None if self.outcome is AnswerOutcome.NO_PROGRAM else self.result,
             named={key: _as_float(value) for key, value in self.named.items()},
             code=self.code or None,
             language=self.language,

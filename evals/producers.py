@@ -88,15 +88,10 @@ class AgentProducer:
         return [(p, s) for p in problems for s in range(self.samples)], []
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
-        from optagent.agent.answer import AnswerOutcome
-
         roles = self.roles.for_sample(problem.id, sample)
         answer = await self._solve(problem, roles=roles, sandbox=sandbox, settings=self.settings)
-        prediction = answer.prediction
-        if answer.outcome is AnswerOutcome.NO_PROGRAM:  # scored as no answer, not as a crash
-            prediction = prediction.model_copy(update={"result": None})
         return Produced(
-            prediction=prediction,
+            prediction=answer.prediction,
             formulation=answer.formulation.model_dump(mode="json") if answer.formulation else None,
             calls=answer.calls,
         )
