@@ -118,13 +118,19 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def write_dataset(directory: Path, rows: list[dict[str, Any]]) -> None:
-    from datasets import Dataset
+    import datasets
 
     staging = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "data").mkdir(parents=True)
-    dataset = Dataset.from_list([_dataset_record(row) for row in rows], features=_features())
-    dataset.to_parquet(str(staging / "data" / "train-00000-of-00001.parquet"))
+    dataset = datasets.Dataset.from_list([_dataset_record(row) for row in rows], features=_features())
+    shown = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # the job shows its own progress
+    try:
+        dataset.to_parquet(str(staging / "data" / "train-00000-of-00001.parquet"))
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
     (staging / "README.md").write_text(render("synthesis/dataset_card", count=len(rows)), encoding="utf-8")
     previous = directory.with_name(directory.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)

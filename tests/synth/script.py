@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import re
+import string
+import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from optagent.agent.models import Message, ModelRoles, get_model
 
@@ -91,25 +94,33 @@ UNDERSTANDING = {"objective": "weekly profit", "sense": "maximize", "kind": "mil
 
 
 class Plan:
-    """What one tagged candidate's later steps answer."""
+    """What one tagged candidate's later steps answer; an untagged one is good."""
 
     def __init__(self, author: str = GOOD, check: str = GOOD, repair: str = GOOD, drop_number: str | None = None) -> None:
         self.author, self.check, self.repair, self.drop_number = author, check, repair, drop_number
 
 
+def fresh_workshop() -> dict:
+    """A good workshop scenario under a random tag, unlike any other (for many candidates)."""
+    return workshop("".join(random.choices(string.ascii_lowercase, k=10)))
+
+
 class SynthScript:
     """Replies by step; `scenarios` are consumed in call order, plans are looked up by tag."""
 
-    def __init__(self, scenarios: Iterable[dict | str], plans: dict[str, Plan]) -> None:
-        self.scenarios = deque(copy.deepcopy(list(scenarios)))
-        self.plans = plans
+    def __init__(
+        self, scenarios: Iterable[dict | str] | Callable[[], dict], plans: dict[str, Plan] | None = None, delay_s: float = 0.0
+    ) -> None:
+        self.scenarios = scenarios if callable(scenarios) else deque(copy.deepcopy(list(scenarios)))
+        self.plans = plans or {}
+        self.delay_s = delay_s
         self.calls: dict[str, int] = {}
 
     def _plan(self, text: str) -> Plan:
         for tag, plan in self.plans.items():
             if re.search(rf"\b{tag}\b", text):
                 return plan
-        raise AssertionError(f"no tagged candidate in prompt: {text[:300]!r}")
+        return Plan()
 
     def __call__(self, messages: list[Message]) -> str:
         text = next(m.content for m in messages if m.role == "user")
@@ -119,8 +130,10 @@ class SynthScript:
         elif QUESTION_MARKER in text:
             step = "question_table" if "Markdown tables" in text else "question"
         self.calls[step or "?"] = self.calls.get(step or "?", 0) + 1
+        if self.delay_s:
+            time.sleep(self.delay_s)
         if step == "scenario":
-            reply = self.scenarios.popleft()
+            reply = self.scenarios() if callable(self.scenarios) else self.scenarios.popleft()
             return reply if isinstance(reply, str) else json.dumps(reply)
         if step in ("question", "question_table"):
             sentences = re.findall(r"^- (.*)$", text.split("# How to write it")[0], re.MULTILINE)
