@@ -63,7 +63,8 @@ def _emitting(name: str, node: Node) -> Node:
 
 
 def fan_out(state: SolveState, settings: AgentSettings) -> list[Send]:
-    return [Send("attempt", {"problem": state.problem, "sample": k}) for k in range(settings.sample_count)]
+    sample_input = {"problem": state.problem, "previous": state.previous}
+    return [Send("attempt", sample_input | {"sample": k}) for k in range(settings.sample_count)]
 
 
 def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["repair", "judge", "finish"]:

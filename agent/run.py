@@ -61,9 +61,14 @@ async def stream_solve(
     roles: ModelRoles,
     sandbox: Sandbox,
     settings: AgentSettings | None = None,
+    previous: Answer | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Each node's update as it finishes, for every sample; the last event carries the answer
-    (node "answer", `update["final"]`)."""
+    (node "answer", `update["final"]`).
+
+    `previous` is the answer of the conversation so far, for a follow-up ("what if demand
+    doubles?"): the reading, formulation and program start from it instead of from scratch.
+    """
     from optagent.agent.graph import AgentEvent
 
     settings = settings or AgentSettings()
@@ -71,7 +76,7 @@ async def stream_solve(
     graph = _compiled_graph(settings.model_dump_json())
     context = RunContext(settings=settings, roles=roles, sandbox=sandbox)
     async for _namespace, event in graph.astream(
-        {"problem": checked}, context=context, stream_mode="custom", subgraphs=True
+        {"problem": checked, "previous": previous}, context=context, stream_mode="custom", subgraphs=True
     ):
         if isinstance(event, AgentEvent):
             yield event
@@ -83,10 +88,11 @@ async def solve(
     roles: ModelRoles,
     sandbox: Sandbox,
     settings: AgentSettings | None = None,
+    previous: Answer | None = None,
 ) -> Answer:
     """Solve one problem: the final typed answer, solved or honestly not."""
     final: Answer | None = None
-    async for event in stream_solve(problem, roles=roles, sandbox=sandbox, settings=settings):
+    async for event in stream_solve(problem, roles=roles, sandbox=sandbox, settings=settings, previous=previous):
         if event.node == "answer":
             final = event.update["final"]
     assert final is not None, "the graph ended without an answer node"

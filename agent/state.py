@@ -39,6 +39,7 @@ def log_rounds(logged: list[Round], new: list[Round]) -> list[Round]:
 class AttemptState:
     problem: Problem
     sample: int = 0
+    previous: Answer | None = None
     understanding: Understanding | None = None
     formulation: Formulation | None = None
     target: str | None = None
@@ -66,6 +67,7 @@ class AttemptOutput:
 @dataclass(kw_only=True)
 class SolveState:
     problem: Problem
+    previous: Answer | None = None
     attempts: Annotated[list[Attempt], operator.add] = field(default_factory=list)
     tally: Vote | None = None
     calls: Annotated[list[CallRecord], operator.add] = field(default_factory=list)

@@ -25,6 +25,7 @@ async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[s
         understanding=state.understanding,
         feedback=state.feedback if reformulating else "",
         previous=state.formulation.model_dump_json(indent=1) if reformulating and state.formulation else "",
+        revision=state.previous,
     )
     update: dict[str, Any] = {"calls": calls, "notes": notes, "feedback": ""}
     if formulation is not None or not reformulating:

@@ -23,5 +23,6 @@ async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         sample=state.sample,
         problem=state.problem.text,
         outputs=requested_outputs(state.problem),
+        revision=state.previous,
     )
     return {"understanding": understanding, "calls": calls, "notes": notes}

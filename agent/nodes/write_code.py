@@ -56,6 +56,7 @@ async def write_code(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         language=target.language.value,
         outputs=requested_outputs(state.problem),
         reason_first=settings.plan.reason_first,
+        revision=state.previous,
     )
     code = extract_code(output.text, target.language)
     notes = [] if code else ["write_code: the reply contained no program"]
