@@ -11,6 +11,7 @@ committed stays, and the same command resumes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
     from optagent.agent.models import ModelRoles
+    from optagent.solvers.sandbox import Sandbox
 
 
 @dataclass
@@ -137,10 +139,14 @@ async def run_job(
     *,
     seeds_dir: Path | None = None,
     workers: int | None = None,
+    sandbox: Sandbox | None = None,
     on_candidate: OnCandidate | None = None,
     on_start: Callable[[Progress], None] | None = None,
 ) -> SynthReport:
-    """Run (or resume) the job in `out`; the report covers every candidate ever committed."""
+    """Run (or resume) the job in `out`; the report covers every candidate ever committed.
+
+    The job starts its own sandbox with `workers` slots unless given a started `sandbox`.
+    """
     from optagent.solvers.sandbox import Sandbox
     from optagent.solvers.targets import get_target
 
@@ -150,7 +156,10 @@ async def run_job(
     log = CandidateLog.open(out, new_header(roles.specs(), settings.identity(), seeds))
     started = time.perf_counter()
     try:
-        async with Sandbox(workers=workers or max(1, min(settings.concurrency, os.cpu_count() or 1))) as sandbox:
+        async with contextlib.AsyncExitStack() as stack:
+            if sandbox is None:
+                slots = workers or max(1, min(settings.concurrency, os.cpu_count() or 1))
+                sandbox = await stack.enter_async_context(Sandbox(workers=slots))
             bench = Workbench(settings, roles, sandbox, seeds, duplicate_index(settings, seeds, log.candidates))
             job = _Run(bench, log, on_candidate)
             if on_start:
