@@ -78,16 +78,9 @@ def inspect_command(
 ) -> None:
     """Counts for a benchmark or file: problems, with an answer, infeasible, by type; and skipped records."""
     from optagent.benchmarks.datadir import resolve_data_dir
-    from optagent.benchmarks.registry import BENCHMARKS, get_benchmark
+    from optagent.benchmarks.registry import benchmark_for
 
-    if target in BENCHMARKS and target != "jsonl":
-        benchmark = get_benchmark(target)
-    elif Path(target).expanduser().exists():
-        options = {"question_field": question_field, "answer_field": answer_field}
-        benchmark = get_benchmark("jsonl", path=target, **{k: v for k, v in options.items() if v})
-    else:
-        known = ", ".join(name for name in BENCHMARKS if name != "jsonl")
-        raise OptagentError(f"'{target}' is neither a benchmark ({known}) nor an existing file")
+    benchmark = benchmark_for(target, question_field=question_field, answer_field=answer_field)
     loaded = benchmark.load(resolve_data_dir(data))
     counts = summarize(loaded)
     for skipped in loaded.skipped:

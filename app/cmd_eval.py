@@ -38,9 +38,18 @@ def register(app: typer.Typer) -> None:
 
 
 def eval_command(
-    benchmark: Annotated[str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1 or jsonl")],
-    model: Annotated[str | None, typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B")] = None,
+    benchmark: Annotated[
+        str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1, or the path of a JSON/JSONL file")
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else embedded)"),
+    ] = None,
     role: Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,
+    trimr: Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")] = False,
+    question_field: Annotated[str | None, typer.Option("--question-field", help="for a file: the question field")] = None,
+    answer_field: Annotated[str | None, typer.Option("--answer-field", help="for a file: the answer field")] = None,
     strategy: Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element, full")] = "full",
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
     limit: Limit = None,
@@ -61,12 +70,14 @@ def eval_command(
     from optagent.evals.runner import EvalConfig
     from optagent.solvers.result import Limits
 
-    if (model is None) == (responses is None):
-        raise OptagentError("pass --model SPEC to run a model, or --responses FILE to re-score given outputs (not both)")
+    if responses is not None and (model or role or trimr):
+        raise OptagentError("--responses re-scores given outputs; drop --model/--role/--trimr, or drop --responses")
     limits = Limits(timeout_s=timeout)
     config = EvalConfig(
         benchmark=benchmark,
-        out=out or _default_out(benchmark),
+        question_field=question_field,
+        answer_field=answer_field,
+        out=out or _default_out(Path(benchmark).stem),
         data_dir=data,
         ids=_split_ids(ids),
         limit=limit,
@@ -89,25 +100,25 @@ def eval_command(
             source="responses", responses_file=str(responses), responses_sha256=read.sha256,
             settings={"timeout_s": timeout}, **common,
         )
-        pre_warnings = read.problems
+        result = _run(config, producer, header, read.problems)
     else:
         from optagent.agent.context import AgentSettings
-        from optagent.agent.models import ModelRoles, parse_role_options, split_spec
+        from optagent.agent.models import parse_role_options, split_spec
         from optagent.agent.models.registry import NAMELESS
+        from optagent.app.model_choice import configured_model_spec, model_roles
         from optagent.evals.producers import AgentProducer
 
         settings = AgentSettings.for_strategy(strategy, limits=limits)
-        overrides = parse_role_options(role or [])
+        specs = [configured_model_spec(model) or "llamacpp/embedded", *parse_role_options(role or []).values()]
         # Served models get one connection slot per sample in flight (the endpoint's default is lower).
-        served = all(split_spec(spec)[0] not in NAMELESS for spec in (model, *overrides.values()))
-        roles = ModelRoles.from_specs(model, overrides, **({"concurrency": concurrency} if served else {}))
-        producer = AgentProducer(roles, settings, samples)
-        header = RunHeader(
-            source="agent", models=roles.specs(), strategy=strategy,
-            settings=settings.model_dump(mode="json"), **common,
-        )
-        pre_warnings = []
-    result = _run(config, producer, header, pre_warnings)
+        served = all(split_spec(spec)[0] not in NAMELESS for spec in specs)
+        options = {"concurrency": concurrency} if served else {}
+        with model_roles(model, role, base_url=base_url, trimr=trimr, **options) as roles:
+            header = RunHeader(
+                source="agent", models=roles.specs(), strategy=strategy,
+                settings=settings.model_dump(mode="json") | {"trimr": trimr}, **common,
+            )
+            result = _run(config, AgentProducer(roles, settings, samples), header, [])
     _print_summary(result, as_json)
 
 

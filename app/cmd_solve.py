@@ -45,13 +45,6 @@ def _problem_text(text: str | None, file: Path | None) -> str:
     return text
 
 
-def _roles(model: str | None, role: list[str], base_url: str | None) -> ModelRoles:
-    from optagent.agent.models import ModelRoles, parse_role_options
-
-    options = {"base_url": base_url} if base_url else {}
-    return ModelRoles.from_specs(resolve_model_spec(model), parse_role_options(role), **options)
-
-
 async def _run(text: str, roles: ModelRoles, settings: AgentSettings) -> Answer:
     from optagent.agent import solve
     from optagent.solvers.sandbox import Sandbox
@@ -66,6 +59,7 @@ def solve_command(
     model: Annotated[str | None, typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
     role: Annotated[list[str], typer.Option(help="ROLE=SPEC, a model for one role (repeatable)")] = [],  # noqa: B006
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
+    trimr: Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")] = False,
     strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "full",
     target: Annotated[str | None, typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
     samples: Annotated[int | None, typer.Option(help="independent attempts that vote")] = None,
@@ -77,6 +71,7 @@ def solve_command(
     """Solve one optimization problem: formulation, code, solution and explanation."""
     from optagent.agent.context import AgentSettings
     from optagent.agent.run import as_problem
+    from optagent.app.model_choice import model_roles
 
     problem = _problem_text(text, file)
     if samples is not None and samples < 1:
@@ -94,7 +89,8 @@ def solve_command(
         max_judge_rounds=max_judge_rounds,
     )
     as_problem(problem, settings)
-    answer = asyncio.run(_run(problem, _roles(model, role, base_url), settings))
+    with model_roles(model, role, base_url=base_url, trimr=trimr) as roles:
+        answer = asyncio.run(_run(problem, roles, settings))
     if as_json:
         print(json.dumps(answer.model_dump(mode="json") | {"solved": answer.solved}))
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from optagent.benchmarks.base import Benchmark
@@ -27,3 +28,17 @@ def get_benchmark(name: str, **options: Any) -> Benchmark:
         raise OptagentError(f"unknown benchmark '{name}'; known: {', '.join(BENCHMARKS)}") from None
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(**{**defaults, **options})
+
+
+def benchmark_for(target: str, **file_options: str | None) -> Benchmark:
+    """A benchmark by name, or the generic JSON/JSONL benchmark over a file's path.
+
+    `file_options` (`question_field`, `answer_field`) apply to a file; unset ones are left
+    to the field detection.
+    """
+    if target in BENCHMARKS and target != "jsonl":
+        return get_benchmark(target)
+    if Path(target).expanduser().exists():
+        return get_benchmark("jsonl", path=target, **{k: v for k, v in file_options.items() if v})
+    known = ", ".join(name for name in BENCHMARKS if name != "jsonl")
+    raise OptagentError(f"unknown benchmark '{target}': neither a known name ({known}) nor an existing file")

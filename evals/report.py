@@ -117,6 +117,7 @@ def tables(runs: list[Run]) -> list[Table]:
         )
     )
     out.append(Table(title=_COST_TITLE, headers=["", *labels], rows=_cost_rows(summaries)))
+    out += _trimr_tables(runs)
     if len(runs) > 1:
         diff = differences(runs)
         out.append(
@@ -212,6 +213,43 @@ def _cost_rows(summaries: list[Summary]) -> list[list[str]]:
                 [f"{name} {stat}", *(fmt.format(getattr(v, stat)) if (v := getattr(s, attr)) else "-" for s in summaries)]
             )
     return rows
+
+
+def _trimr_tables(runs: list[Run]) -> list[Table]:
+    """TrimR's cuts and savings in total per run and, for one run, per sample; none without TrimR."""
+    from optagent.agent.trimr.stats import TrimRStats, total
+
+    per_sample = [
+        {r.key: [TrimRStats.model_validate(c.trimr) for c in r.calls if c.trimr] for r in run.records} for run in runs
+    ]
+    if not any(stats for samples in per_sample for stats in samples.values()):
+        return []
+    totals = [total([s for stats in samples.values() for s in stats]) for samples in per_sample]
+    out = [
+        Table(
+            title="TrimR thinking compression",
+            headers=["", *(run.label for run in runs)],
+            rows=[[name, *("-" if t[name] is None else f"{t[name]:,}" for t in totals)] for name in totals[0]],
+            note="calls through TrimR; cut: calls whose thinking a rule stopped; tokens saved: where the untrimmed "
+            "length is known.",
+        )
+    ]
+    if len(runs) == 1:
+        rows = []
+        for key, stats in sorted(per_sample[0].items(), key=lambda item: natural_key(item[0])):
+            if stats:
+                t = total(stats)
+                rules = ", ".join(sorted({s.rule.value for s in stats if s.rule})) or "-"
+                saved = "-" if t["tokens_saved"] is None else f"{t['tokens_saved']:,}"
+                rows.append([key[0], str(key[1]), str(t["calls"]), rules, f"{t['thinking_tokens']:,}", saved])
+        out.append(
+            Table(
+                title="TrimR per sample",
+                headers=["id", "sample", "calls", "rules fired", "thinking tokens", "tokens saved"],
+                rows=rows,
+            )
+        )
+    return out
 
 
 def _pct(value: float | None) -> str:

@@ -36,7 +36,9 @@ Warn = Callable[[str], None]
 
 
 class EvalConfig(BaseModel):
-    benchmark: str
+    benchmark: str = Field(description="a benchmark name, or the path of a JSON/JSONL file")
+    question_field: str | None = None
+    answer_field: str | None = None
     out: Path
     data_dir: Path | None = None
     ids: list[str] | None = None
@@ -73,7 +75,8 @@ async def run_eval(
     console: Console | None = None,
     warn: Warn | None = None,
 ) -> EvalResult:
-    from optagent.benchmarks import ScoringContext, get_benchmark, resolve_data_dir
+    from optagent.benchmarks import ScoringContext, resolve_data_dir
+    from optagent.benchmarks.registry import benchmark_for
     from optagent.solvers.sandbox import Sandbox
 
     console = console or Console(stderr=True, soft_wrap=True)
@@ -83,7 +86,7 @@ async def run_eval(
         warnings.append(line)
         (warn or (lambda text: console.print(f"[yellow]warning:[/] {text}", markup=True, highlight=False)))(line)
 
-    benchmark = get_benchmark(config.benchmark)
+    benchmark = benchmark_for(config.benchmark, question_field=config.question_field, answer_field=config.answer_field)
     loaded = benchmark.load(resolve_data_dir(config.data_dir))
     for skipped_record in loaded.skipped:
         report(str(skipped_record))

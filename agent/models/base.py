@@ -42,6 +42,9 @@ class CallRecord(BaseModel):
     latency_s: float = 0.0
     retries: int = 0
     finish_reason: str | None = None
+    trimr: dict[str, Any] | None = Field(
+        default=None, description="TrimR's measurements (TrimRStats) when the call went through TrimR"
+    )
 
 
 class ModelOutput(BaseModel):

@@ -39,9 +39,12 @@ _QUESTION = "\x00TRIMR-QUESTION\x00"
 
 
 class TrimROutput(ModelOutput):
-    """A `ModelOutput` that also carries what TrimR did."""
+    """A `ModelOutput` that also carries what TrimR did, in its call record too (for the run log)."""
 
     trimr: TrimRStats
+
+    def model_post_init(self, context: Any, /) -> None:
+        self.record = self.record.model_copy(update={"trimr": self.trimr.model_dump(mode="json")})
 
 
 class TrimRStream(DeltaStream):
@@ -152,7 +155,7 @@ class TrimR:
             stats.wall_s = time.perf_counter() - started
             assert record is not None
             out.result = TrimROutput(text="".join(answer), reasoning="".join(reasoning) or None, record=record, trimr=stats)
-            out.record = record
+            out.record = out.result.record
             return
         stats.rule, stats.cut_thought = cut.rule, cut.thought
         stats.kept_tokens = monitor.tokens_until(cut.position)

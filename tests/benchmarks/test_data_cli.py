@@ -119,7 +119,7 @@ def test_missing_source_and_unknown_names(server: str, tmp_path: Path) -> None:
     result = invoke("data", "pull", "mamo", "--data", str(tmp_path))
     assert "no download source for 'mamo'; pullable: cpbench, cpbench-v1, logior, optibench" in str(result.exception)
     result = invoke("data", "inspect", "nosuch", "--data", str(tmp_path))
-    assert "'nosuch' is neither a benchmark (optibench, logior, cpbench, cpbench-v1) nor an existing file" in str(result.exception)
+    assert "unknown benchmark 'nosuch': neither a known name (optibench, logior, cpbench, cpbench-v1) nor an existing file" in str(result.exception)
 
 
 def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -94,3 +94,32 @@ def test_the_header_records_what_the_run_was(tmp_path, datasets):
     header = json.loads((out / "header.json").read_text())
     assert header["schema_version"] == 1 and header["benchmark"] == "logior"
     assert header["responses_sha256"] and header["optagent_version"] and header["started_at"]
+
+
+def test_a_json_file_of_objective_values_is_a_benchmark(tmp_path):
+    """The generic benchmark: question/answer fields detected, "No Best Solution" means infeasible."""
+    data = tmp_path / "mini.jsonl"
+    write_responses(data, [
+        {"id": "a", "question": "Maximize x + y with x + y <= 4, x, y >= 0.", "answer": "4"},
+        {"id": "b", "en_question": "Minimize x with x >= 2 and x <= 1.", "en_answer": "No Best Solution"},
+    ])
+    lp = (
+        "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.x = pyo.Var(bounds=({lo}, {hi}))\n"
+        "m.o = pyo.Objective(expr=m.x, sense=pyo.{sense})\npyo.SolverFactory('appsi_highs').solve(m)\n"
+    )
+    responses = write_responses(tmp_path / "r.jsonl", [
+        {"id": "a", "sample": 0, "code": lp.format(lo=0, hi=4, sense="maximize"), "language": "python"},
+        {"id": "b", "sample": 0, "code": lp.format(lo=2, hi=1, sense="minimize"), "language": "python"},
+    ])
+    done = run_cli("eval", data, "--responses", responses, "--out", tmp_path / "run", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = last_json(done.stdout)
+    assert (summary["benchmark"], summary["n"], summary["correct"]) == (str(data), 2, 2), done.stderr
+
+
+def test_responses_with_a_model_is_one_clear_line(tmp_path, datasets):
+    responses = write_responses(tmp_path / "r.jsonl", [])
+    done = run_cli("eval", "logior", "--data", datasets, "--responses", responses, "--model", "mock")
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "optagent: error: --responses re-scores given outputs; drop --model/--role/--trimr, or drop --responses"
+    ]

@@ -106,6 +106,7 @@ async def test_a_switching_trace_is_cut_for_underthinking_after_twenty_thoughts(
     output = await _trimr(servers).generate("switching")
     assert output.trimr.rule == Rule.UNDERTHINKING
     assert output.trimr.cut_thought == 19
+    assert output.record.trimr == output.trimr.model_dump(mode="json"), "the run log reads TrimR from the call record"
     assert output.reasoning.startswith("".join(SWITCHING[:20]).rstrip())
     _, reasoner, _, _ = servers
     assert reasoner.continuations[0].endswith("</think>\n")
