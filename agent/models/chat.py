@@ -24,7 +24,12 @@ from optagent.prompts import render
 
 class MalformedReply(OptagentError):
     """A reply that is not valid for the requested schema even after one correction: the
-    model's fault, not the transport's, so a batch job can reject the item and go on."""
+    model's fault, not the transport's, so a batch job can reject the item and go on.
+    `record` is what the two calls cost."""
+
+    def __init__(self, message: str, record: CallRecord | None = None) -> None:
+        super().__init__(message)
+        self.record = record
 
 
 def as_messages(messages: list[Message] | list[dict[str, Any]] | str) -> list[Message]:
@@ -132,7 +137,8 @@ class ChatModel(Model):
         except (ValidationError, ValueError) as error:
             raise MalformedReply(
                 f"{self.endpoint}: the reply is not valid JSON for {schema.__name__} even after one "
-                f"correction ({_short(error)}); use a stronger model or a server with JSON-schema output"
+                f"correction ({_short(error)}); use a stronger model or a server with JSON-schema output",
+                record,
             ) from None
         return second.model_copy(update={"parsed": parsed, "record": record})
 

@@ -176,6 +176,8 @@ async def write_scenario(bench: Workbench, index: int, seeds: list[Seed], tally:
     try:
         output = await model.generate(messages, schema=Scenario, **sampling)
     except MalformedReply as error:
+        if error.record is not None:
+            tally.add(Stage.SCENARIO, [error.record])
         return str(error)
     tally.add(Stage.SCENARIO, [output.record])
     return output.parsed

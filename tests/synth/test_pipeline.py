@@ -69,7 +69,8 @@ def test_every_candidate_is_kept_or_rejected_for_its_reason(job) -> None:
     for candidate in candidates:
         by_reason.setdefault(candidate.reason, candidate)
     assert by_reason[RejectReason.NEAR_DUPLICATE].duplicate_of == "syn-000000"
-    assert "not valid JSON" in by_reason[RejectReason.MALFORMED_SCENARIO].detail
+    unparsable = by_reason[RejectReason.MALFORMED_SCENARIO]
+    assert "not valid JSON" in unparsable.detail and unparsable.tokens.total > 0, "the wasted calls are paid for"
     malformed = [c for c in candidates if c.reason is RejectReason.MALFORMED_SCENARIO]
     assert malformed[1].detail == "0 objective steps; exactly one is needed"
     crashed = by_reason[RejectReason.CRASHED]
