@@ -10,6 +10,18 @@ from typing import Annotated
 
 import typer
 
+from optagent.app.options import (
+    BaseUrlOption,
+    MaxJudgeRoundsOption,
+    MaxRepairsOption,
+    MaxTokensOption,
+    ModelOption,
+    RoleOption,
+    StrategyOption,
+    TargetOption,
+    TrimrOption,
+    agent_settings,
+)
 from optagent.errors import OptagentError
 
 Ids = Annotated[
@@ -41,16 +53,17 @@ def eval_command(
     benchmark: Annotated[
         str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1, or the path of a JSON/JSONL file")
     ],
-    model: Annotated[
-        str | None,
-        typer.Option("--model", help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else embedded)"),
-    ] = None,
-    role: Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,
-    trimr: Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")] = False,
+    model: ModelOption = None,
+    role: RoleOption = None,
+    base_url: BaseUrlOption = None,
+    trimr: TrimrOption = False,
     question_field: Annotated[str | None, typer.Option("--question-field", help="for a file: the question field")] = None,
     answer_field: Annotated[str | None, typer.Option("--answer-field", help="for a file: the answer field")] = None,
-    strategy: Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element, full")] = "full",
+    strategy: StrategyOption = "full",
+    target: TargetOption = None,
+    max_tokens: MaxTokensOption = 4096,
+    max_repairs: MaxRepairsOption = 3,
+    max_judge_rounds: MaxJudgeRoundsOption = 2,
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
     limit: Limit = None,
     ids: Ids = None,
@@ -102,13 +115,15 @@ def eval_command(
         )
         result = _run(config, producer, header, read.problems)
     else:
-        from optagent.agent.context import AgentSettings
         from optagent.agent.models import parse_role_options, split_spec
         from optagent.agent.models.registry import NAMELESS
         from optagent.app.model_choice import configured_model_spec, model_roles
         from optagent.evals.producers import AgentProducer
 
-        settings = AgentSettings.for_strategy(strategy, limits=limits)
+        settings = agent_settings(
+            strategy, target=target, limits=limits,
+            max_tokens=max_tokens, max_repairs=max_repairs, max_judge_rounds=max_judge_rounds,
+        )
         specs = [configured_model_spec(model) or "llamacpp/embedded", *parse_role_options(role or []).values()]
         # Served models get one connection slot per sample in flight (the endpoint's default is lower).
         served = all(split_spec(spec)[0] not in NAMELESS for spec in specs)

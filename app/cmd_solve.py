@@ -10,6 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from optagent.app.options import (
+    BaseUrlOption,
+    MaxJudgeRoundsOption,
+    MaxRepairsOption,
+    MaxTokensOption,
+    ModelOption,
+    RoleOption,
+    StrategyOption,
+    TargetOption,
+    TrimrOption,
+    agent_settings,
+)
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
@@ -56,31 +68,26 @@ async def _run(text: str, roles: ModelRoles, settings: AgentSettings) -> Answer:
 def solve_command(
     text: Annotated[str | None, typer.Argument(help="the problem, in plain language")] = None,
     file: Annotated[Path | None, typer.Option("--file", "-f", help="read the problem from a file")] = None,
-    model: Annotated[str | None, typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
-    role: Annotated[list[str], typer.Option(help="ROLE=SPEC, a model for one role (repeatable)")] = [],  # noqa: B006
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
-    trimr: Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")] = False,
-    strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "full",
-    target: Annotated[str | None, typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
+    model: ModelOption = None,
+    role: RoleOption = None,
+    base_url: BaseUrlOption = None,
+    trimr: TrimrOption = False,
+    strategy: StrategyOption = "full",
+    target: TargetOption = None,
     samples: Annotated[int | None, typer.Option(help="independent attempts that vote")] = None,
-    max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
-    max_repairs: Annotated[int, typer.Option(help="code repair rounds per sample")] = 3,
-    max_judge_rounds: Annotated[int, typer.Option(help="judge rounds per sample")] = 2,
+    max_tokens: MaxTokensOption = 4096,
+    max_repairs: MaxRepairsOption = 3,
+    max_judge_rounds: MaxJudgeRoundsOption = 2,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on the last line")] = False,
 ) -> None:
     """Solve one optimization problem: formulation, code, solution and explanation."""
-    from optagent.agent.context import AgentSettings
     from optagent.agent.run import as_problem
     from optagent.app.model_choice import model_roles
 
     problem = _problem_text(text, file)
     if samples is not None and samples < 1:
         raise OptagentError(f"--samples {samples} is not a positive number; use 1 or more")
-    if max_tokens < 64:
-        raise OptagentError(f"--max-tokens {max_tokens} is too small for a program; use 64 or more")
-    if min(max_repairs, max_judge_rounds) < 0:
-        raise OptagentError("--max-repairs and --max-judge-rounds must be 0 or more")
-    settings = AgentSettings.for_strategy(
+    settings = agent_settings(
         strategy,
         target=target,
         samples=samples,

@@ -6,13 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 optagent=".venv/bin/optagent"
+# Caps sized so the embedded model finishes in minutes on a laptop; drop them with a real model.
+caps=(--max-tokens 768 --max-repairs 1)
 
 echo "== 1. A hand-written Pyomo model, run in the sandbox"
 "$optagent" exec examples/production_pyomo.py
 
 echo
 echo "== 2. The agent solves a problem written in plain language"
-"$optagent" solve --file examples/production.txt --strategy direct
+"$optagent" solve --file examples/production.txt --strategy direct "${caps[@]}" ||
+    echo "(not solved: exit status 1 means the agent ended honestly without a solution)"
 
 echo
 echo "== 3. A few OptiBench problems, scored by the published rule and the strict one"
@@ -23,5 +26,5 @@ if ! "$optagent" data inspect optibench >/dev/null 2>&1; then
     }
 fi
 out="runs/demo-optibench"
-"$optagent" eval optibench --limit 5 --strategy direct --out "$out"
+"$optagent" eval optibench --limit 5 --strategy direct "${caps[@]}" --out "$out"
 "$optagent" report "$out"

@@ -1,0 +1,40 @@
+"""Options that several commands share, declared once so their names, help and checks agree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from optagent.errors import OptagentError
+
+if TYPE_CHECKING:
+    from optagent.agent.context import AgentSettings
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else embedded)"),
+]
+RoleOption = Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role (repeatable)")]
+BaseUrlOption = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")]
+TrimrOption = Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")]
+StrategyOption = Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element or full")]
+TargetOption = Annotated[str | None, typer.Option("--target", help="solver target, e.g. pyomo, cpmpy, minizinc")]
+MaxTokensOption = Annotated[int, typer.Option("--max-tokens", help="cap on each model reply")]
+MaxRepairsOption = Annotated[int, typer.Option("--max-repairs", help="code repair rounds per attempt")]
+MaxJudgeRoundsOption = Annotated[int, typer.Option("--max-judge-rounds", help="judge rounds per attempt")]
+
+
+def agent_settings(
+    strategy: str, *, max_tokens: int, max_repairs: int, max_judge_rounds: int, **more: Any
+) -> AgentSettings:
+    """The agent's settings from command-line values, each bad value refused in one line."""
+    from optagent.agent.context import AgentSettings
+
+    if max_tokens < 64:
+        raise OptagentError(f"--max-tokens {max_tokens} is too small for a program; use 64 or more")
+    if min(max_repairs, max_judge_rounds) < 0:
+        raise OptagentError("--max-repairs and --max-judge-rounds must be 0 or more")
+    return AgentSettings.for_strategy(
+        strategy, max_tokens=max_tokens, max_repairs=max_repairs, max_judge_rounds=max_judge_rounds, **more
+    )
