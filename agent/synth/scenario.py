@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Literal
 
 from optagent.benchmarks.schema import ProblemKind
+from optagent.prompts.loader import PACKAGE_DIR as PROMPTS_DIR
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optagent.errors import OptagentError
 
 Element = Literal["set", "parameter", "variable", "objective", "constraint"]
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "prompts" / "synthesis" / "seeds"
+SEEDS_DIR = PROMPTS_DIR / "synthesis" / "seeds"
 MAX_STEPS = 30
 MAX_SENTENCE_CHARS = 600
 _DIGIT = re.compile(r"\d")
