@@ -115,20 +115,14 @@ def eval_command(
         )
         result = _run(config, producer, header, read.problems)
     else:
-        from optagent.agent.models import parse_role_options, split_spec
-        from optagent.agent.models.registry import NAMELESS
-        from optagent.app.model_choice import configured_model_spec, model_roles
+        from optagent.app.model_choice import model_roles
         from optagent.evals.producers import AgentProducer
 
         settings = agent_settings(
             strategy, target=target, limits=limits,
             max_tokens=max_tokens, max_repairs=max_repairs, max_judge_rounds=max_judge_rounds,
         )
-        specs = [configured_model_spec(model) or "llamacpp/embedded", *parse_role_options(role or []).values()]
-        # Served models get one connection slot per sample in flight (the endpoint's default is lower).
-        served = all(split_spec(spec)[0] not in NAMELESS for spec in specs)
-        options = {"concurrency": concurrency} if served else {}
-        with model_roles(model, role, base_url=base_url, trimr=trimr, **options) as roles:
+        with model_roles(model, role, base_url=base_url, trimr=trimr, concurrency=concurrency) as roles:
             header = RunHeader(
                 source="agent", models=roles.specs(), strategy=strategy,
                 settings=settings.model_dump(mode="json") | {"trimr": trimr}, **common,

@@ -29,19 +29,6 @@ if TYPE_CHECKING:
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
 
-MODEL_ENV = "OPTAGENT_MODEL"
-
-
-def resolve_model_spec(option: str | None) -> str:
-    """The model to use: `--model`, else `$OPTAGENT_MODEL`; the one place a default is chosen."""
-    spec = option or os.environ.get(MODEL_ENV)
-    if not spec:
-        raise OptagentError(
-            f"no model given; pass --model SPEC (e.g. --model vllm/Qwen/Qwen3-8B) or set {MODEL_ENV}"
-        )
-    return spec
-
-
 def _problem_text(text: str | None, file: Path | None) -> str:
     if text is not None and file is not None:
         raise OptagentError("give the problem either as TEXT or with --file, not both")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from optagent.app.options import BaseUrlOption, MaxTokensOption, ModelOption, RoleOption
 from optagent.errors import OptagentError
 
 
@@ -27,9 +28,9 @@ def parse_kinds(text: str) -> tuple:
 
 def synth_command(
     out: Annotated[Path, typer.Option(help="job folder: created, or resumed when it holds the same job")],
-    model: Annotated[str | None, typer.Option(help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B")] = None,
-    role: Annotated[list[str], typer.Option(help="ROLE=SPEC, a model for one role, e.g. synthesizer=... (repeatable)")] = [],  # noqa: B006
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
+    model: ModelOption = None,
+    role: RoleOption = None,
+    base_url: BaseUrlOption = None,
     n: Annotated[int, typer.Option("--n", help="problems to keep")] = 1000,
     seeds: Annotated[Path | None, typer.Option(help="folder of seed .yaml files (default: the packaged seeds)")] = None,
     concurrency: Annotated[int, typer.Option(help="candidates in flight at once")] = 8,
@@ -40,14 +41,12 @@ def synth_command(
     dedup_threshold: Annotated[float, typer.Option(help="near-duplicate Jaccard threshold on word 3-grams")] = 0.5,
     max_candidates: Annotated[int | None, typer.Option(help="give up after this many candidates (default 20 * n)")] = None,
     timeout: Annotated[float, typer.Option(help="seconds per program run")] = 60.0,
-    max_tokens: Annotated[int, typer.Option(help="cap on each model reply")] = 4096,
+    max_tokens: MaxTokensOption = 4096,
     rng_seed: Annotated[int, typer.Option(help="seed of the seed choice per candidate")] = 0,
 ) -> None:
     """Synthesize verified optimization problems (ReSocratic): JSONL, chat SFT export, HF dataset."""
-    from optagent.agent.models import ModelRoles, parse_role_options, split_spec
-    from optagent.agent.models.registry import NAMELESS
     from optagent.agent.synth.settings import SynthSettings
-    from optagent.app.cmd_solve import resolve_model_spec
+    from optagent.app.model_choice import model_roles
     from optagent.solvers.result import Limits
     from pydantic import ValidationError
 
@@ -61,12 +60,8 @@ def synth_command(
         first = error.errors()[0]
         option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "an option"
         raise OptagentError(f"{option}: {first['msg']}; see optagent synth --help") from None
-    spec = resolve_model_spec(model)
-    overrides = parse_role_options(role)
-    served = all(split_spec(s)[0] not in NAMELESS for s in (spec, *overrides.values()))
-    options = ({"concurrency": concurrency} if served else {}) | ({"base_url": base_url} if base_url else {})
-    roles = ModelRoles.from_specs(spec, overrides, **options)
-    report = asyncio.run(_run(settings, roles, out, seeds))
+    with model_roles(model, role, base_url=base_url, concurrency=concurrency) as roles:
+        report = asyncio.run(_run(settings, roles, out, seeds))
     from rich.console import Console
     from rich.markdown import Markdown
 

@@ -39,12 +39,21 @@ def model_roles(
     *,
     base_url: str | None = None,
     trimr: bool = False,
+    concurrency: int | None = None,
     **options: Any,
 ) -> Iterator[ModelRoles]:
-    """The roles for a command, with the embedded server running while the block runs."""
-    from optagent.agent.models import ModelRoles, get_model, parse_role_options
+    """The roles for a command, with the embedded server running while the block runs.
+
+    `concurrency` raises the requests each served endpoint takes at once (its default is
+    lower) to match a command's work in flight; scripted and replayed models ignore it.
+    """
+    from optagent.agent.models import ModelRoles, get_model, parse_role_options, split_spec
+    from optagent.agent.models.registry import NAMELESS
 
     overrides = parse_role_options(roles or [])
+    specs = [configured_model_spec(model) or "llamacpp/embedded", *overrides.values()]
+    if concurrency is not None and all(split_spec(spec)[0] not in NAMELESS for spec in specs):
+        options["concurrency"] = concurrency
     served_options = {**options, **({"base_url": base_url} if base_url else {})}
     with ExitStack() as stack:
         spec = configured_model_spec(model)

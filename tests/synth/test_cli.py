@@ -25,7 +25,7 @@ def _synth(*args: str):
         (["--model", "mock", "--n", "0"], "--n: Input should be greater than or equal to 1"),
         (["--model", "mock", "--check-strategy", "magic"], "--check-strategy: Value error, unknown strategy 'magic'"),
         (["--model", "mock", "--dedup-threshold", "1.5"], "--dedup-threshold: Input should be less than 1"),
-        ([], "no model given; pass --model SPEC"),
+        (["--model", "mock", "--role", "boss=mock"], "unknown role 'boss'"),
         (["--model", "mock", "--seeds", "/nonexistent/seeds"], "--seeds /nonexistent/seeds is not a directory"),
         (["--model", "mock", "--target", "excel"], "unknown target 'excel'"),
     ],
