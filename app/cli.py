@@ -15,10 +15,12 @@ from optagent.errors import OptagentError
 
 # Each module defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "optagent.app.cmd_chat",
     "optagent.app.cmd_data",
     "optagent.app.cmd_eval",
     "optagent.app.cmd_exec",
     "optagent.app.cmd_models",
+    "optagent.app.cmd_serve",
     "optagent.app.cmd_solve",
     "optagent.app.cmd_synth",
 )

@@ -1,0 +1,211 @@
+"""What the person reads: each agent step and each stored turn as a titled Markdown block.
+
+One renderer for both front ends: the web chat shows steps as collapsible messages and
+renders the formulation's LaTeX (`latex=True`); the terminal prints the same Markdown with
+rich, the LaTeX shown as code (`latex=False`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from optagent.agent.answer import Answer, AnswerOutcome
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from optagent.agent.formulation import Formulation, Understanding
+    from optagent.agent.graph import AgentEvent
+    from optagent.app.chat_session import Turn
+    from optagent.solvers.result import ExecResult
+
+MAX_TABLE_ROWS = 60
+WORKING: dict[str | None, str] = {
+    None: "Reading the problem…",
+    "understand": "Writing the formulation…",
+    "formulate": "Writing the program…",
+    "write_code": "Running the solver…",
+    "repair": "Running the repaired program…",
+    "execute": "Checking the result…",
+    "diagnose": "Finishing…",
+    "judge": "Acting on the review…",
+    "finish": "Explaining the result…",
+    "vote": "Explaining the result…",
+}
+"""What the agent does next, after each node (None: before the first)."""
+LATEX_DELIMITERS = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "\\(", "right": "\\)", "display": False},
+]
+"""Display math in $$...$$, inline math in \\(...\\): a single $ stays a dollar sign, so
+"$3 profit" in a problem is not read as LaTeX."""
+
+
+class Step(BaseModel):
+    """One block of the conversation: a titled (collapsible) step, or a plain reply."""
+
+    title: str | None = None
+    body: str
+
+
+def number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value) and abs(value - round(value)) < 1e-9 and abs(value) < 1e15:
+        return f"{round(value):,}"
+    return f"{value:,.6g}" if isinstance(value, float) else f"{value:,}"
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _math(latex: str, text: str, *, use_latex: bool, display: bool = False) -> str:
+    if not latex:
+        return text
+    if not use_latex:
+        return f"`{latex}`"
+    return f"$${latex}$$" if display else f"\\({latex}\\)"
+
+
+def understanding_md(understanding: Understanding) -> str:
+    lines = [f"**Objective**: {understanding.objective or 'any feasible solution'} ({understanding.sense})"]
+    lines += [f"- decide **{d.name}** ({d.domain.value}): {d.meaning}" for d in understanding.decisions]
+    lines += [f"- constraint: {c}" for c in understanding.constraints]
+    lines += [f"- data: {d}" for d in understanding.data]
+    lines += [f"- note: {n}" for n in understanding.notes]
+    if understanding.kind:
+        lines.append(f"\nProblem kind: **{understanding.kind.value}**")
+    return "\n".join(lines)
+
+
+def formulation_md(formulation: Formulation, *, latex: bool) -> str:
+    """The five elements: sets, parameters, variables, objective, constraints."""
+    parts: list[str] = []
+    if formulation.sets:
+        parts.append("**Sets**\n" + "\n".join(
+            f"- {_math(s.latex, s.name, use_latex=latex)} {s.name}: {s.text}"
+            + (f" = {_short(s.members)}" if s.members else "") for s in formulation.sets
+        ))
+    if formulation.parameters:
+        parts.append("**Parameters**\n" + "\n".join(
+            f"- {_math(p.latex, p.name, use_latex=latex)} {p.name} = {_short(p.value)}: {p.text}" for p in formulation.parameters
+        ))
+    if formulation.variables:
+        parts.append("**Variables**\n" + "\n".join(
+            f"- {_math(v.latex, v.name, use_latex=latex)} {v.name}"
+            + (f"[{', '.join(v.indexed_by)}]" if v.indexed_by else "")
+            + f" ({v.domain.value}" + (f", ≥ {number(v.lower)}" if v.lower is not None else "")
+            + (f", ≤ {number(v.upper)}" if v.upper is not None else "") + f"): {v.text}"
+            for v in formulation.variables
+        ))
+    objective = formulation.objective
+    parts.append(f"**Objective** ({objective.sense}): {objective.text}\n\n" + _math(objective.latex, "", use_latex=latex, display=True))
+    if formulation.constraints:
+        parts.append("**Constraints**\n\n" + "\n\n".join(
+            f"{c.name or 'constraint'}: {c.text}\n\n{_math(c.latex, '', use_latex=latex, display=True)}" for c in formulation.constraints
+        ))
+    if formulation.kind:
+        parts.append(f"Problem kind: **{formulation.kind.value}**")
+    return "\n\n".join(parts)
+
+
+def code_md(code: str, language: str) -> str:
+    return f"```{language}\n{code}\n```" if code else "_The reply contained no program._"
+
+
+def run_md(result: ExecResult) -> str:
+    lines = [f"**{result.solution_status.value}** (the program ended: {result.termination.value}) in {result.timings.wall_s:.2f} s"]
+    if result.solver:
+        lines[0] += f", solver {result.solver}"
+    if result.objective is not None:
+        lines.append(f"objective {number(result.objective)}")
+    if result.error:
+        lines.append(f"error: `{_short(result.error, 300)}`" + (f" at line {result.error_line}" if result.error_line else ""))
+    return "\n\n".join(lines)
+
+
+def values_table(values: dict[str, Any]) -> str:
+    rows = list(values.items())
+    lines = ["| variable | value |", "|---|---:|"]
+    lines += [f"| {name} | {number(value)} |" for name, value in rows[:MAX_TABLE_ROWS]]
+    if len(rows) > MAX_TABLE_ROWS:
+        lines.append(f"| … {len(rows) - MAX_TABLE_ROWS} more | download the program to see all |")
+    return "\n".join(lines)
+
+
+_HEADLINES = {
+    AnswerOutcome.SOLVED: "Solved",
+    AnswerOutcome.INFEASIBLE: "No solution exists: the constraints contradict each other",
+    AnswerOutcome.UNBOUNDED: "Unbounded: the objective can improve without limit, so a limit is missing",
+}
+
+
+def answer_md(answer: Answer) -> str:
+    """The headline, the objective, the table of variable values and the explanation."""
+    headline = _HEADLINES.get(answer.outcome, f"I could not solve it ({answer.outcome.value})")
+    parts = [f"**{headline}**" + (f": {answer.detail}" if answer.detail else "")]
+    if answer.objective is not None:
+        sense = answer.formulation.objective.sense if answer.formulation else ""
+        parts.append(f"**Objective{f' ({sense})' if sense in ('minimize', 'maximize') else ''}: {number(answer.objective)}**")
+    if answer.values:
+        parts.append(values_table(answer.values))
+    if answer.explanation:
+        parts.append(answer.explanation)
+    elif answer.outcome not in _HEADLINES:
+        parts.append("Try stating the problem again with every number it needs, or choose a stronger model.")
+    return "\n\n".join(parts)
+
+
+def event_steps(event: AgentEvent, *, latex: bool, samples: int = 1) -> list[Step]:
+    """The steps one agent event shows; nothing for bookkeeping nodes."""
+    update = event.update
+    prefix = f"Sample {event.sample + 1} · " if samples > 1 and event.sample is not None else ""
+    steps: list[Step] = []
+    if event.node == "understand":
+        body = understanding_md(update["understanding"]) if update.get("understanding") else "_The reading did not come back usable; going on without it._"
+        steps.append(Step(title=f"{prefix}Understanding", body=body))
+    elif event.node == "formulate" and "formulation" in update:
+        body = formulation_md(update["formulation"], latex=latex) if update["formulation"] else "_The formulation did not come back usable; writing the program from the text._"
+        steps.append(Step(title=f"{prefix}Formulation", body=body))
+    elif event.node in ("write_code", "repair"):
+        language = "minizinc" if update.get("target") == "minizinc" else "python"
+        title = "Program" + (f" ({update['target']})" if update.get("target") else "") if event.node == "write_code" else "Repaired program"
+        steps.append(Step(title=f"{prefix}{title}", body=code_md(update.get("code", ""), language)))
+    elif event.node == "execute":
+        steps.append(Step(title=f"{prefix}Solver run", body=run_md(update["result"])))
+    elif event.node == "diagnose" and update["diagnosis"].finding != "ok":
+        diagnosis = update["diagnosis"]
+        steps.append(Step(title=f"{prefix}Check: {diagnosis.finding}", body=_short(diagnosis.detail or diagnosis.finding, 1200)))
+    elif event.node == "judge":
+        verdict = update["verdict"]
+        steps.append(Step(title=f"{prefix}Review: {verdict.blame}", body=verdict.reason or "—"))
+    elif event.node == "vote" and samples > 1:
+        tally = update["tally"]
+        steps.append(Step(title="Vote", body=f"groups of agreeing samples: {tally.groups}; chosen: sample {(tally.winner or 0) + 1}"))
+    return steps
+
+
+def turn_steps(turn: Turn, *, latex: bool) -> list[Step]:
+    """A stored turn's steps as shown after a reload: the final model, program, run and answer."""
+    answer = turn.answer
+    if answer is None:
+        return [Step(body=turn.reply)]
+    steps: list[Step] = []
+    if answer.understanding:
+        steps.append(Step(title="Understanding", body=understanding_md(answer.understanding)))
+    if answer.formulation:
+        steps.append(Step(title="Formulation", body=formulation_md(answer.formulation, latex=latex)))
+    if answer.code:
+        language = answer.language.value if answer.language else "python"
+        steps.append(Step(title=f"Program ({answer.target})", body=code_md(answer.code, language)))
+    if answer.result:
+        steps.append(Step(title="Solver run", body=run_md(answer.result)))
+    steps.append(Step(body=answer_md(answer)))
+    return steps
+
+
+def user_md(turn: Turn) -> str:
+    data = f"\n\n📎 {turn.data.name} ({turn.data.rows} rows)" if turn.data else ""
+    return (turn.message or "") + data

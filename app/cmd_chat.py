@@ -1,0 +1,70 @@
+"""`optagent chat`: talk to the agent in a web page (Gradio) or in the terminal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optagent.errors import OptagentError
+
+
+def chat_command(
+    terminal: Annotated[bool, typer.Option("--terminal", help="chat in this terminal instead of a web page")] = False,
+    port: Annotated[int, typer.Option(help="port of the web page")] = 7860,
+    host: Annotated[str, typer.Option(help="address to serve on; 0.0.0.0 exposes the page to the network")] = "127.0.0.1",
+    model: Annotated[str | None, typer.Option(help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else what the endpoints serve)")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
+    strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "orthought",
+    target: Annotated[str | None, typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
+    store: Annotated[Path | None, typer.Option(help="SQLite file holding the conversations")] = None,
+    conversation: Annotated[str | None, typer.Option(help="terminal: the conversation to continue (default: a new one)")] = None,
+) -> None:
+    """Chat about an optimization problem: steps as they happen, follow-ups change the model."""
+    from optagent.agent.context import AgentSettings
+    from optagent.app.chat_session import default_store
+
+    if not 1 <= port <= 65535:
+        raise OptagentError(f"--port {port} is not a port number; use 1-65535")
+    settings = AgentSettings.for_strategy(strategy, target=target)
+    if target is not None:
+        from optagent.solvers.targets import get_target
+
+        get_target(target)
+    spec = model or os.environ.get("OPTAGENT_MODEL")
+    if spec:
+        from optagent.agent.models import split_spec
+
+        split_spec(spec)
+    store = store or default_store()
+    if terminal:
+        from optagent.app.chat_terminal import run_terminal
+
+        run_terminal(store, settings, model=spec, base_url=base_url, conversation=conversation)
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("gradio") is None:
+        raise OptagentError("the web chat needs Gradio; pip install 'optagent[chat]', or chat in the terminal with --terminal")
+    from optagent.app.chat_web import WebChat, serve
+
+    _check_port(host, port)
+    typer.echo(f"optagent chat: http://{host}:{port}  (conversations in {store}; Ctrl-C stops)")
+    serve(WebChat(store, settings, model=spec, base_url=base_url), host=host, port=port)
+
+
+def _check_port(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise OptagentError(f"cannot serve on {host}:{port} ({error.strerror}); choose another --port") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("chat")(chat_command)
