@@ -207,5 +207,5 @@ def turn_steps(turn: Turn, *, latex: bool) -> list[Step]:
 
 
 def user_md(turn: Turn) -> str:
-    data = f"\n\n📎 {turn.data.name} ({turn.data.rows} rows)" if turn.data else ""
+    data = f"\n\n(attached: {turn.data.name}, {turn.data.rows} rows)" if turn.data else ""
     return (turn.message or "") + data

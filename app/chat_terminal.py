@@ -113,7 +113,7 @@ class TerminalChat:
         try:
             loop.run_until_complete(task)
         except asyncio.CancelledError:
-            self.console.print("⏹ stopped; the conversation goes on")
+            self.console.print("stopped; the conversation goes on")
         finally:
             loop.remove_signal_handler(signal.SIGINT)
 

@@ -160,7 +160,7 @@ class WebChat:
         history = list(history or [])
         conversation = conversation or uuid.uuid4().hex
         names = ", ".join(Path(path).name for path in uploads)
-        history.append({"role": "user", "content": text + (f"\n\n📎 {names}" if names else "") or "(empty message)"})
+        history.append({"role": "user", "content": text + (f"\n\n(attached: {names})" if names else "") or "(empty message)"})
         locked = gr.MultimodalTextbox(value=None, interactive=False)
         yield history, locked, gr.skip()
         spec = spec or self.model or next(iter(self._roles), None)
@@ -204,7 +204,7 @@ class WebChat:
         import gradio as gr
 
         history = [m for m in (history or []) if (m.get("metadata") or {}).get("status") != "pending"]
-        history.append({"role": "assistant", "content": "⏹ Stopped before an answer. Send a message to go on."})
+        history.append({"role": "assistant", "content": "Stopped before an answer. Send a message to go on."})
         return history, gr.MultimodalTextbox(value=None, interactive=True)
 
 

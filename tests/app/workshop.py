@@ -13,7 +13,14 @@ import re
 from typing import Any
 
 from optagent.agent.models import Message
-from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING, Scripted, pyomo_program
+
+from tests.agent.scripted import (
+    FORMULATION,
+    GOOD,
+    UNDERSTANDING,
+    Scripted,
+    pyomo_program,
+)
 
 PROBLEM = (
     "A workshop makes tables ($70 profit each) and chairs ($50 each). A table takes 4 h of carpentry "
