@@ -10,10 +10,12 @@ an OptagentError (an unreachable server, a full disk) stops the run, keeping the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optagent.benchmarks.schema import Problem
 from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings, Tokens
@@ -31,6 +33,9 @@ from rich.progress import (
 )
 
 from optagent.errors import OptagentError
+
+if TYPE_CHECKING:
+    from optagent.solvers.sandbox import Sandbox
 
 Warn = Callable[[str], None]
 
@@ -74,7 +79,13 @@ async def run_eval(
     *,
     console: Console | None = None,
     warn: Warn | None = None,
+    sandbox: Sandbox | None = None,
 ) -> EvalResult:
+    """Run (or resume) the eval in `config.out`.
+
+    The run starts its own sandbox with `config.workers` slots unless given a started `sandbox`
+    (several runs in one process, e.g. one per strategy, can then share one).
+    """
     from optagent.benchmarks import ScoringContext, resolve_data_dir
     from optagent.benchmarks.registry import benchmark_for
     from optagent.solvers.sandbox import Sandbox
@@ -139,9 +150,10 @@ async def run_eval(
 
     try:
         with progress:
-            async with Sandbox(workers=workers) as sandbox, asyncio.TaskGroup() as group:
+            async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
+                pool = sandbox or await stack.enter_async_context(Sandbox(workers=workers))
                 for problem, sample in pending:
-                    group.create_task(one(problem, sample, sandbox))
+                    group.create_task(one(problem, sample, pool))
     except* OptagentError as errors:
         raise errors.exceptions[0] from None
     finally:
