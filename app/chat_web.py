@@ -166,7 +166,7 @@ class WebChat:
         spec = spec or self.model or next(iter(self._roles), None)
         try:
             if not spec:
-                raise OptagentError("no model is chosen and none answers; " + self._start_hint())
+                raise OptagentError("no model is chosen and none answers. " + self._start_hint())
             data = load_table(uploads[-1], Path(uploads[-1]).name) if uploads else None
             roles = self.roles(spec)
             session = await self.session()

@@ -33,14 +33,16 @@ def optagent(*args: str) -> list[str]:
 class ChatServer:
     """`optagent chat` in a child process, restartable on the same port and store."""
 
-    def __init__(self, base_url: str, store: Path, port: int) -> None:
-        self.base_url, self.store, self.port = base_url, store, port
+    def __init__(self, base_url: str | None, store: Path, port: int, model: str | None = "vllm/fake-model") -> None:
+        self.base_url, self.store, self.port, self.model = base_url, store, port, model
         self.url = f"http://127.0.0.1:{port}/"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = store.parent / "chat.log"
 
     def start(self) -> ChatServer:
-        command = optagent("chat", "--port", str(self.port), "--model", "vllm/fake-model", "--base-url", self.base_url, "--store", str(self.store))
+        command = optagent("chat", "--port", str(self.port), "--store", str(self.store))
+        command += ["--model", self.model] if self.model else []
+        command += ["--base-url", self.base_url] if self.base_url else []
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"NO_COLOR": "1"})
         deadline = time.monotonic() + 90

@@ -121,3 +121,19 @@ def test_bad_inputs_get_a_reply_and_the_chat_goes_on(page, fake_server, workshop
     send(page, PROBLEM)
     expect_text(page, "Solved", timeout=30_000)
     page.screenshot(path=output_dir / "5-bad-inputs.png", full_page=True)
+
+
+def test_stop_button_ends_the_answer_and_the_chat_goes_on(page, fake_server, workshop, output_dir):
+    page.locator("#optagent-new").click()
+    workshop.on_step["write_code"] = lambda: setattr(fake_server, "latency_s", 30.0)
+    send(page, PROBLEM)
+    expect_text(page, "Explaining the result")
+    page.locator("#optagent-stop").click()
+    expect_text(page, "Stopped before an answer")
+    fake_server.latency_s = 0.0
+    send(page, PROBLEM)
+    expect_text(page, "Solved", timeout=30_000)
+    page.reload()
+    expect_text(page, "Stopped before an answer", timeout=20_000)
+    expect_text(page, "Solved")
+    page.screenshot(path=output_dir / "6-stopped.png", full_page=True)
