@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from optagent.app.options import BaseUrlOption, StrategyOption, TargetOption
 from optagent.errors import OptagentError
 
 
@@ -16,9 +17,9 @@ def chat_command(
     port: Annotated[int, typer.Option(help="port of the web page")] = 7860,
     host: Annotated[str, typer.Option(help="address to serve on; 0.0.0.0 exposes the page to the network")] = "127.0.0.1",
     model: Annotated[str | None, typer.Option(help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else what the endpoints serve)")] = None,
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL")] = None,
-    strategy: Annotated[str, typer.Option(help="direct, cot, orthought, five-element or full")] = "orthought",
-    target: Annotated[str | None, typer.Option(help="solver target, e.g. pyomo, cpmpy, minizinc")] = None,
+    base_url: BaseUrlOption = None,
+    strategy: StrategyOption = "orthought",
+    target: TargetOption = None,
     store: Annotated[Path | None, typer.Option(help="SQLite file holding the conversations")] = None,
     conversation: Annotated[str | None, typer.Option(help="terminal: the conversation to continue (default: a new one)")] = None,
 ) -> None:

@@ -25,5 +25,5 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # llama-cpp-python compiles llama.cpp the first time (about 8 minutes on 2 cores); pip caches the wheel.
 echo "installing optagent into $VENV (the first time compiles llama.cpp: several minutes)"
-"$VENV/bin/python" -m pip install -q -e ".[llm,dev]"
+"$VENV/bin/python" -m pip install -q -e ".[llm,synth,chat,dev]"
 echo "installed: $("$VENV/bin/optagent" --help >/dev/null && echo optagent ok)"
