@@ -14,7 +14,7 @@ import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from optagent.agent.models.base import CallRecord, Message
 from optagent.benchmarks.schema import Prediction, Score
@@ -27,6 +27,8 @@ SCHEMA_VERSION = 1
 HEADER_FILE = "header.json"
 SAMPLES_FILE = "samples.jsonl"
 
+
+Line = TypeVar("Line", bound=BaseModel)
 
 class RunHeader(BaseModel):
     """What a run is: the fields of `identity()` must match for a run to be resumed."""
@@ -148,27 +150,37 @@ def read_log(run_dir: Path) -> LogRead:
     When a (problem, sample) appears twice the first committed line wins.
     """
     header = read_header(run_dir)
-    path = run_dir / SAMPLES_FILE
-    data = path.read_bytes() if path.exists() else b""
+    lines, problems, good_bytes = read_committed_lines(run_dir / SAMPLES_FILE, SampleRecord, "record", "run")
     records: dict[tuple[str, int], SampleRecord] = {}
+    for record in lines:
+        records.setdefault(record.key, record)
+    return LogRead(header=header, records=list(records.values()), problems=problems, good_bytes=good_bytes)
+
+
+def read_committed_lines(path: Path, model: type[Line], noun: str, job: str) -> tuple[list[Line], list[str], int]:
+    """The committed lines of an append-only JSONL file, one problem per unreadable line, and
+    the byte length of the good part (a resume cuts the file there before appending).
+
+    A line counts once its newline is written, so a torn last line is a kill mid-write: it
+    is reported and left for the resume to redo; a line that does not validate is skipped.
+    """
+    data = path.read_bytes() if path.exists() else b""
+    lines: list[Line] = []
     problems: list[str] = []
-    good_bytes = 0
-    offset = 0
+    good_bytes = offset = 0
     for number, raw in enumerate(data.splitlines(keepends=True), start=1):
         offset += len(raw)
         if not raw.endswith(b"\n"):
-            problems.append(f"{path}:{number}: torn last line (the run was killed while writing it); ignored")
+            problems.append(f"{path}:{number}: torn last line (the {job} was killed while writing it); ignored")
             break
         good_bytes = offset
         if not raw.strip():
             continue
         try:
-            record = SampleRecord.model_validate_json(raw)
+            lines.append(model.model_validate_json(raw))
         except ValidationError as error:
-            problems.append(f"{path}:{number}: unreadable record ({error.errors()[0]['msg']}); skipped")
-            continue
-        records.setdefault(record.key, record)
-    return LogRead(header=header, records=list(records.values()), problems=problems, good_bytes=good_bytes)
+            problems.append(f"{path}:{number}: unreadable {noun} ({error.errors()[0]['msg']}); skipped")
+    return lines, problems, good_bytes
 
 
 class RunLog:
@@ -189,7 +201,7 @@ class RunLog:
         run_dir.mkdir(parents=True, exist_ok=True)
         header_path = run_dir / HEADER_FILE
         if not header_path.exists():
-            _write_atomic(header_path, header.model_dump_json(indent=2) + "\n")
+            write_atomic(header_path, header.model_dump_json(indent=2) + "\n")
             (run_dir / SAMPLES_FILE).touch()
             return cls(run_dir, header, [], [])
         existing = read_header(run_dir)
@@ -251,7 +263,7 @@ def _check_compatible(run_dir: Path, existing: RunHeader, new: RunHeader) -> Non
         )
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w") as f:
         f.write(text)

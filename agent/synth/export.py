@@ -22,7 +22,7 @@ from typing import Any
 
 from optagent.agent.synth.records import Candidate
 from optagent.agent.synth.store import JobHeader
-from optagent.evals.log import _write_atomic
+from optagent.evals.log import write_atomic
 from optagent.prompts import render
 
 PROBLEMS_FILE = "problems.jsonl"
@@ -114,7 +114,7 @@ def _features():
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    _write_atomic(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    write_atomic(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
 
 
 def write_dataset(directory: Path, rows: list[dict[str, Any]]) -> None:

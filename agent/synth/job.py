@@ -27,7 +27,7 @@ from optagent.agent.synth.report import SynthReport, build_report
 from optagent.agent.synth.scenario import Seed, load_seeds
 from optagent.agent.synth.settings import SynthSettings
 from optagent.agent.synth.store import CandidateLog, new_header
-from optagent.evals.log import _write_atomic
+from optagent.evals.log import write_atomic
 
 from optagent.errors import OptagentError
 
@@ -172,6 +172,6 @@ async def run_job(
         log.close()
     report = build_report(log.candidates, settings.n, time.perf_counter() - started, log.problems)
     export(out, log.header, log.candidates)
-    _write_atomic(out / REPORT_FILES[0], report.markdown())
-    _write_atomic(out / REPORT_FILES[1], report.model_dump_json(indent=2) + "\n")
+    write_atomic(out / REPORT_FILES[0], report.markdown())
+    write_atomic(out / REPORT_FILES[1], report.model_dump_json(indent=2) + "\n")
     return report

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from optagent.agent.synth.records import Candidate
 from optagent.agent.synth.scenario import Seed
-from optagent.evals.log import _write_atomic, git_revision
+from optagent.evals.log import git_revision, read_committed_lines, write_atomic
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
@@ -66,24 +66,9 @@ def read_header(out: Path) -> JobHeader:
 
 def read_candidates(out: Path) -> tuple[list[Candidate], list[str], int]:
     """Committed candidates, one line per unreadable line, and the length of the good part."""
-    path = out / CANDIDATES_FILE
-    data = path.read_bytes() if path.exists() else b""
+    lines, problems, good_bytes = read_committed_lines(out / CANDIDATES_FILE, Candidate, "candidate", "job")
     found: dict[int, Candidate] = {}
-    problems: list[str] = []
-    good_bytes = offset = 0
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        offset += len(raw)
-        if not raw.endswith(b"\n"):
-            problems.append(f"{path}:{number}: torn last line (the job was killed while writing it); done again")
-            break
-        good_bytes = offset
-        if not raw.strip():
-            continue
-        try:
-            candidate = Candidate.model_validate_json(raw)
-        except ValidationError as error:
-            problems.append(f"{path}:{number}: unreadable candidate ({error.errors()[0]['msg']}); skipped")
-            continue
+    for candidate in lines:
         found.setdefault(candidate.index, candidate)
     return sorted(found.values(), key=lambda c: c.index), problems, good_bytes
 
@@ -119,7 +104,7 @@ class CandidateLog:
         if not (out / HEADER_FILE).exists():
             if any(out.iterdir()):
                 raise OptagentError(f"--out {out} is not empty and holds no synthesis job; pass a new or empty folder")
-            _write_atomic(out / HEADER_FILE, header.model_dump_json(indent=2) + "\n")
+            write_atomic(out / HEADER_FILE, header.model_dump_json(indent=2) + "\n")
             return cls(out, header, [], [])
         existing = read_header(out)
         difference = _first_difference(existing.identity(), header.identity())
