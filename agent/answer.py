@@ -115,6 +115,11 @@ def requested_outputs(problem: Problem) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def exact_outputs(problem: Problem) -> bool:
+    """CP-Bench's grader fails any printed key it did not ask for, so its keys must be the whole output."""
+    return bool(problem.targets.decision_variables)
+
+
 def named_outputs(result: ExecResult | None, keys: list[str]) -> dict[str, Any]:
     """The values a program reported for the requested keys, matched exactly, then loosely.
 

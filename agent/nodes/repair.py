@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-from optagent.agent.answer import requested_outputs
+from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask, extract_code
 from optagent.agent.models.base import Role
@@ -31,6 +31,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         target=target,
         language=target.language.value,
         outputs=requested_outputs(state.problem),
+        exact_outputs=exact_outputs(state.problem),
     )
     code = extract_code(output.text, target.language)
     return {

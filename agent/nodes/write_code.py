@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-from optagent.agent.answer import requested_outputs
+from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask, extract_code
 from optagent.agent.models.base import Role
@@ -55,6 +55,7 @@ async def write_code(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         target=target,
         language=target.language.value,
         outputs=requested_outputs(state.problem),
+        exact_outputs=exact_outputs(state.problem),
         reason_first=settings.plan.reason_first,
         revision=state.previous,
     )
