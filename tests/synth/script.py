@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 
 from optagent.agent.models import Message, ModelRoles, get_model
 
+from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING
+
 SCENARIO_MARKER = "Write a NEW optimization scenario"
 QUESTION_MARKER = "Turn this optimization scenario into the question"
 AUTHOR_MARKER = "The author's model, sentence by sentence"
@@ -46,51 +48,6 @@ def workshop(tag: str, carpentry: int = 240, kind: str = "milp") -> dict:
     }
 
 
-def program(chair_profit: int = 50, extra: str = "", crash: bool = False) -> str:
-    """The workshop in Pyomo+HiGHS: 4100 at chair profit 50, 3700 at 40."""
-    return f"""```python
-import json
-import pyomo.environ as pyo
-
-m = pyo.ConcreteModel()
-m.tables = pyo.Var(domain=pyo.NonNegativeIntegers)
-m.chairs = pyo.Var(domain=pyo.NonNegativeIntegers)
-m.profit = pyo.Objective(expr=70 * m.tables + {chair_profit} * m.chairs, sense=pyo.maximize)
-m.carpentry = pyo.Constraint(expr=4 * m.tables + 3 * m.chairs <= 240)
-m.finishing = pyo.Constraint(expr=2 * m.tables + m.chairs <= 100)
-m.demand = pyo.Constraint(expr=m.chairs <= 60)
-{extra}
-{"undefined_name + 1" if crash else ""}
-result = pyo.SolverFactory("appsi_highs").solve(m, load_solutions=False)
-if result.solver.termination_condition == pyo.TerminationCondition.infeasible:
-    print(json.dumps({{"status": "infeasible"}}))
-else:
-    m.solutions.load_from(result)
-    print(json.dumps({{"objective": pyo.value(m.profit), "tables": pyo.value(m.tables), "chairs": pyo.value(m.chairs)}}))
-```"""
-
-
-GOOD = program()
-WRONG = program(chair_profit=40)
-CRASH = program(crash=True)
-INFEASIBLE = program(extra="m.too_many = pyo.Constraint(expr=m.tables + m.chairs >= 1000)")
-
-FORMULATION = {
-    "sets": [],
-    "parameters": [{"name": "carpentry_hours", "value": 240, "latex": "C", "text": "carpentry hours"}],
-    "variables": [
-        {"name": "tables", "domain": "integer", "lower": 0, "latex": "t", "text": "tables"},
-        {"name": "chairs", "domain": "integer", "lower": 0, "latex": "c", "text": "chairs"},
-    ],
-    "objective": {"sense": "maximize", "latex": "\\max 70t + 50c", "text": "profit"},
-    "constraints": [
-        {"name": "carpentry", "latex": "4t + 3c \\le 240", "text": "carpentry"},
-        {"name": "finishing", "latex": "2t + c \\le 100", "text": "finishing"},
-        {"name": "demand", "latex": "c \\le 60", "text": "chair demand"},
-    ],
-    "kind": "milp",
-}
-UNDERSTANDING = {"objective": "weekly profit", "sense": "maximize", "kind": "milp"}
 
 
 class Plan:

@@ -9,7 +9,8 @@ import json
 import pytest
 from optagent.agent.synth import RejectReason, Stage, SynthKind, SynthSettings, run_job
 from optagent.agent.synth.store import read_candidates
-from script import CRASH, INFEASIBLE, WRONG, Plan, SynthScript, workshop
+from tests.agent.scripted import CRASH, INFEASIBLE, WRONG
+from tests.synth.script import Plan, SynthScript, workshop
 
 PLANS = {
     "Alder": Plan(),

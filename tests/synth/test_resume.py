@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from optagent.agent.synth import SynthSettings, run_job
 from optagent.agent.synth.store import CANDIDATES_FILE, read_candidates
-from script import SynthScript, fresh_workshop
+from tests.synth.script import SynthScript, fresh_workshop
 
 from optagent.errors import OptagentError
 
 SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8}
 CHILD = f"""
 import asyncio, sys
-sys.path.insert(0, {str(Path(__file__).parent)!r})
+sys.path.insert(0, {str(Path(__file__).parents[2])!r})
 from pathlib import Path
-from script import SynthScript, fresh_workshop
+from tests.synth.script import SynthScript, fresh_workshop
 from optagent.agent.synth import SynthSettings, run_job
 script = SynthScript(fresh_workshop, delay_s=0.15)
 asyncio.run(run_job(SynthSettings(**{SETTINGS!r}), script.roles(), Path(sys.argv[1]), workers=2))
