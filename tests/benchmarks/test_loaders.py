@@ -35,7 +35,7 @@ def test_optibench_counts_types_and_labels(datasets: Path) -> None:
     assert Counter(len(p.targets.named) for p in loaded.problems)[3] == 384
     assert problems["144"].targets.objective == 39975.0
     assert "40000" in problems["144"].metadata["label_issue"]
-    assert set(p.id for p in loaded.problems if "label_issue" in p.metadata) == {"29", "121", "144", "293", "375"}
+    assert set(p.id for p in loaded.problems if "label_issue" in p.metadata) == {"16", "29", "121", "144", "293", "375"}
 
 
 def test_objective_key_on_the_published_file(datasets: Path) -> None:
