@@ -3,14 +3,18 @@
     .venv/bin/python bench/sandbox.py [--runs 200] [--cold-runs 200]
 
 Prints per program the median and p95 wall time per run, the speed-up of the pool's median
-over the cold median, and the pool's resident memory (zygote included). Pool runs go one at
-a time with full isolation, so the numbers are per-run latency, not throughput.
+over the cold median, the CPU time one pool run costs (caller, zygote, monitor, init and
+program together: less distorted by other load than wall time), and the pool's resident
+memory (zygote included). Pool runs go one at a time with full isolation, so the numbers
+are per-run latency, not throughput. The empty program is the sandbox's own overhead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,9 +23,10 @@ import textwrap
 import time
 from pathlib import Path
 
-from optagent.solvers import Sandbox, SolutionStatus
+from optagent.solvers import Sandbox, SolutionStatus, Termination
 
 PROGRAMS = {
+    "empty program": "pass\n",
     "Pyomo+HiGHS LP": """
         import pyomo.environ as pyo
         m = pyo.ConcreteModel()
@@ -68,14 +73,27 @@ def cold(code: str, runs: int) -> list[float]:
     return times
 
 
-async def pooled(sandbox: Sandbox, code: str, runs: int) -> list[float]:
+async def pooled(sandbox: Sandbox, code: str, runs: int) -> tuple[list[float], float]:
+    """Wall time of each run, and the CPU seconds per run of every process involved."""
     times = []
+    cpu_before = pool_cpu_s(sandbox.zygote_pid)
     for _ in range(runs):
         started = time.perf_counter()
         result = await sandbox.run(code)
         times.append(time.perf_counter() - started)
-        assert result.solution_status == SolutionStatus.OPTIMAL, result.error
-    return times
+        assert result.termination == Termination.OK, result.error
+        assert code == PROGRAMS["empty program"] or result.solution_status == SolutionStatus.OPTIMAL, result.error
+    await asyncio.sleep(0.2)  # let the last monitors exit and be reaped
+    return times, (pool_cpu_s(sandbox.zygote_pid) - cpu_before) / runs
+
+
+def pool_cpu_s(zygote_pid: int | None) -> float:
+    """CPU seconds so far of this process, the zygote and every monitor it reaped (whose
+    own waited-for children, init and program, are included in theirs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    fields = Path(f"/proc/{zygote_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return own.ru_utime + own.ru_stime + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def resident_mb(pid: int) -> tuple[float, float]:
@@ -88,23 +106,25 @@ def resident_mb(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
-async def main(runs: int, cold_runs: int) -> None:
+async def main(runs: int, cold_runs: int, only: list[str]) -> None:
     started = time.perf_counter()
     async with Sandbox(workers=2) as sandbox:
         start_s = time.perf_counter() - started
         print(f"pool start (zygote import + warm-up): {start_s:.2f} s; isolation: "
               + ", ".join((await sandbox.run("pass")).isolation))
         print()
-        print("| program | cold median | cold p95 | pool median | pool p95 | speed-up | runs (cold/pool) |")
-        print("|---|---|---|---|---|---|---|")
+        print("| program | cold median | cold p95 | pool median | pool p95 | pool CPU/run | speed-up | runs (cold/pool) |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, code in PROGRAMS.items():
+            if only and not any(word.lower() in name.lower() for word in only):
+                continue
             code = textwrap.dedent(code)
             await pooled(sandbox, code, 5)
-            pool = await pooled(sandbox, code, runs)
+            pool, cpu_s = await pooled(sandbox, code, runs)
             baseline = cold(code, cold_runs)
             cold_median, pool_median = statistics.median(baseline), statistics.median(pool)
             print(f"| {name} | {cold_median * 1000:.0f} ms | {percentile(baseline, 0.95) * 1000:.0f} ms "
-                  f"| {pool_median * 1000:.1f} ms | {percentile(pool, 0.95) * 1000:.1f} ms "
+                  f"| {pool_median * 1000:.1f} ms | {percentile(pool, 0.95) * 1000:.1f} ms | {cpu_s * 1000:.1f} ms "
                   f"| {cold_median / pool_median:.1f}x | {cold_runs}/{runs} |")
         rss, pss = resident_mb(sandbox.zygote_pid)
         parent_rss, _ = resident_mb(int(Path("/proc/self/stat").read_text().split()[0]))
@@ -117,5 +137,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--cold-runs", type=int, default=200)
+    parser.add_argument("--only", nargs="*", default=[], help="programs whose name contains one of these words")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.runs, arguments.cold_runs))
+    asyncio.run(main(arguments.runs, arguments.cold_runs, arguments.only))

@@ -1,12 +1,20 @@
-"""The process tree of one run, forked from the zygote.
+"""The process tree of one run, forked from the zygote, made before its program is known.
 
     monitor (root, outside)  ── enforces the wall clock, drains capped output, reports
-      └─ init (pid 1 of a fresh PID namespace)  ── reaps; when it exits the kernel kills
-           └─ program (unprivileged uid, rlimits)   every process the run started
+      ├─ init (`cat`, pid 1 of a fresh PID namespace)  ── when it dies, the kernel kills
+      └─ program (pid 2; unprivileged uid, rlimits)       every process of the run
 
-The monitor unshares network, mount and PID namespaces, so the run has no network, a
-private /tmp (a small tmpfs, gone with the namespace) and cannot outlive its init.
-Whatever the kernel refuses is skipped and listed in `isolation_missing`.
+A `Tree` unshares network, mount and PID namespaces and starts both processes; the program
+then waits on a pipe for its request. So the zygote can keep one tree parked per worker
+slot (`park`): a run's critical path holds no fork and no unshare. A tree serves exactly
+one run and dies with it; `serve_fresh` builds one for a request in hand (runs that want
+network, or a slot whose parked tree is gone).
+
+init is `/bin/cat` reading a pipe that only the monitor holds: spawning it copies none of
+the zygote's memory, it reaps the run's orphans (it inherits SIGCHLD ignored), and it
+exits when the monitor dies, taking the namespace with it. The monitor kills it as soon as
+the program ends, so background processes never outlive the run. Whatever the kernel
+refuses is skipped and listed in `isolation_missing`.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -31,6 +40,7 @@ from optagent.solvers.targets import SolveEvent, Target
 
 UID_BASE = 61000
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+INIT = "/bin/cat"
 _GRACE_S = 0.5
 _MB = 1024 * 1024
 
@@ -49,10 +59,10 @@ def _send(conn: socket.socket, message: dict[str, Any]) -> None:
     conn.sendall(json.dumps(message).encode() + b"\n")
 
 
-def _isolate(limits: dict[str, Any], isolation: list[str], missing: list[str]) -> set[str]:
+def _unshare(network: bool, missing: list[str]) -> set[str]:
     """Unshare namespaces one by one; returns the names that took effect."""
     wanted = {"mountns": _linux.CLONE_NEWNS, "pidns": _linux.CLONE_NEWPID}
-    if not limits["network"]:
+    if not network:
         wanted["netns"] = _linux.CLONE_NEWNET
     granted = set()
     for name, flag in wanted.items():
@@ -64,15 +74,123 @@ def _isolate(limits: dict[str, Any], isolation: list[str], missing: list[str]) -
     if "mountns" in granted:
         try:
             _linux.mount(None, "/", None, _linux.MS_REC | _linux.MS_PRIVATE)
-            size = max(64, 4 * (limits["file_size_mb"] or 64))
-            for target in ("/tmp", "/var/tmp", "/dev/shm"):
-                if os.path.isdir(target):
-                    _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size}m,mode=1777")
-            granted.add("private-tmp")
         except OSError:
-            missing.append("private-tmp")
-    isolation.extend(sorted(granted))
+            granted.discard("mountns")
+            missing.append("mountns")
     return granted
+
+
+def _mount_private_tmp(limits: dict[str, Any]) -> bool:
+    size = max(64, 4 * (limits["file_size_mb"] or 64))
+    try:
+        for target in ("/tmp", "/var/tmp", "/dev/shm"):
+            if os.path.isdir(target):
+                _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size}m,mode=1777")
+    except OSError:
+        return False
+    return True
+
+
+def _spawn_init() -> tuple[int, int]:
+    """Start pid 1 of the new PID namespace; returns its pid and the pipe that keeps it alive."""
+    keep_read, keep_write = os.pipe()
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # inherited through exec: cat reaps orphans
+    try:
+        pid = os.posix_spawn(INIT, [INIT], {}, file_actions=[(os.POSIX_SPAWN_DUP2, keep_read, 0)])
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+        os.close(keep_read)
+    return pid, keep_write
+
+
+class Tree:
+    """Namespaces, init and a program process waiting for its request; serves one run."""
+
+    def __init__(self, slot: int, network: bool, events: list[SolveEvent], targets: list[Target],
+                 base_isolation: list[str], inherited: list[int]) -> None:
+        self.slot, self.network = slot, network
+        self.isolation, self.missing = list(base_isolation), []
+        self.granted = _unshare(network, self.missing)
+        self.uid = UID_BASE + slot if os.geteuid() == 0 else None
+        self.init, keepalive = _spawn_init() if "pidns" in self.granted else (None, None)
+        request_read, self.request_fd = os.pipe()
+        pipes = {name: os.pipe() for name in ("out", "err", "report")}
+        self.read_ends = {name: pair[0] for name, pair in pipes.items()}
+        self.program = os.fork()
+        if self.program == 0:
+            for fd in [*inherited, self.request_fd, *self.read_ends.values(), *([keepalive] if keepalive else [])]:
+                os.close(fd)
+            _program(request_read, {name: pair[1] for name, pair in pipes.items()}, self.uid, self.init is not None, events, targets)
+        os.close(request_read)
+        for _, write_end in pipes.values():
+            os.close(write_end)
+        self.keepalive = keepalive
+
+    def watch(self) -> list[int]:
+        """Descriptors that become readable when a process of the tree dies."""
+        return [os.pidfd_open(pid) for pid in (self.program, self.init) if pid is not None]
+
+    def discard(self) -> None:
+        self._end_rest()
+        _kill(self.program)
+        os.waitpid(self.program, 0)
+        if self.init is not None:
+            os.waitpid(self.init, 0)
+
+    def _end_rest(self) -> None:
+        """Kill everything of the run but the program (already gone or about to be)."""
+        if self.init is not None:
+            _kill(self.init)
+        else:
+            _kill_group(self.program)
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        limits = request["limits"]
+        if limits["network"] != self.network or request["slot"] != self.slot:
+            raise RuntimeError("the parked process tree does not match the request")
+        granted = set(self.granted)
+        if "mountns" in granted:
+            if _mount_private_tmp(limits):
+                granted.add("private-tmp")
+            else:
+                self.missing.append("private-tmp")
+        self.isolation.extend(sorted(granted) + ["rlimits", "env-scrub"] + (["uid-drop"] if self.uid is not None else []))
+        if self.uid is None:
+            self.missing.append("uid-drop")
+        workdir = _workdir(request, "private-tmp" in granted, self.uid)
+        started = time.monotonic()
+        order = {"code": request["code"], "language": request["language"], "limits": limits, "workdir": str(workdir)}
+        try:
+            with open(self.request_fd, "wb") as pipe:
+                pipe.write(json.dumps(order).encode())
+        except BrokenPipeError:
+            pass  # the program is gone; its wait status says how
+        streams, timed_out = _collect(self.read_ends, self.program, limits, started, self._end_rest)
+        self._end_rest()
+        _, status, usage = os.wait4(self.program, 0)
+        if self.init is not None:
+            os.waitpid(self.init, 0)  # its exit waits for every process of the namespace
+        wall = time.monotonic() - started
+        if "private-tmp" not in granted:
+            _remove_tree(workdir)
+        record: dict[str, Any] = {
+            "timed_out": timed_out,
+            "wait_status": status,
+            "stdout": streams["out"][0].decode("utf-8", "replace"),
+            "stderr": streams["err"][0].decode("utf-8", "replace"),
+            "output_truncated": streams["out"][1] or streams["err"][1],
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "maxrss_kb": usage.ru_maxrss,
+            "isolation": self.isolation,
+            "isolation_missing": self.missing,
+        }
+        for line in streams["report"][0].splitlines():
+            try:
+                record.update(json.loads(line))
+            except ValueError:
+                continue
+        return record
 
 
 def _workdir(request: dict[str, Any], private_tmp: bool, uid: int | None) -> Path:
@@ -110,17 +228,31 @@ def _vm_size() -> int:
     return 0
 
 
-def _program(
-    request: dict[str, Any], workdir: Path, uid: int | None, fds: dict[str, int], events: list[SolveEvent], targets: list[Target]
-) -> NoReturn:
+def _read_all(fd: int) -> bytes:
+    with open(fd, "rb") as pipe:
+        return pipe.read()
+
+
+def _program(request_fd: int, fds: dict[str, int], uid: int | None, own_proc: bool,
+             events: list[SolveEvent], targets: list[Target]) -> NoReturn:
     exit_code = 70
     try:
+        if own_proc:
+            try:
+                _linux.mount("proc", "/proc", "proc", _linux.MS_NOSUID | _linux.MS_NODEV | _linux.MS_NOEXEC)
+            except OSError:
+                pass
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         for source, target in ((devnull, 0), (fds["out"], 1), (fds["err"], 2)):
             os.dup2(source, target)
         report_fd = fds["report"]
+        order = _read_all(request_fd)  # parked here until the run's request arrives
+        if not order:
+            os._exit(0)  # the tree was discarded unused
+        request = json.loads(order)
         limits = request["limits"]
+        workdir = Path(request["workdir"])
         _set_limits(limits)
         if uid is not None:
             os.setgroups([])
@@ -149,36 +281,12 @@ def _program(
         os._exit(exit_code)
 
 
-def _init(start_program: Any, keep_fd: int, close_fds: list[int]) -> NoReturn:
-    """Pid 1 of the run: waits for the program, reaps orphans, then exits, killing the rest."""
-    _linux.prctl(_linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-    try:
-        _linux.mount("proc", "/proc", "proc", _linux.MS_NOSUID | _linux.MS_NODEV | _linux.MS_NOEXEC)
-    except OSError:
-        pass
-    program = os.fork()
-    if program == 0:
-        start_program()
-    for fd in close_fds:
-        if fd != keep_fd:
-            os.close(fd)
-    while True:
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(0)
-        if pid == program:
-            os.write(keep_fd, json.dumps({"wait_status": status}).encode() + b"\n")
-            os._exit(0)
-
-
-def serve_run(conn: socket.socket, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]) -> NoReturn:
+def _serve(conn: socket.socket, tree_for: Callable[[dict[str, Any]], Tree]) -> NoReturn:
     """Monitor one run from its request on `conn` to the raw record sent back on it."""
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         request = _read_request(conn)
         _send(conn, {"pid": os.getpid()})
-        _send(conn, _monitor(conn, request, events, targets, list(base_isolation)))
+        _send(conn, tree_for(request).run(request))
     except BaseException as error:  # noqa: BLE001 - the parent turns this into a result
         try:
             _send(conn, {"sandbox_error": f"{type(error).__name__}: {error}"})
@@ -188,68 +296,59 @@ def serve_run(conn: socket.socket, events: list[SolveEvent], targets: list[Targe
         os._exit(0)
 
 
-def _monitor(conn: socket.socket, request: dict[str, Any], events: list[SolveEvent], targets: list[Target], isolation: list[str]) -> dict[str, Any]:
-    limits = request["limits"]
-    missing: list[str] = []
-    granted = _isolate(limits, isolation, missing)
-    uid = UID_BASE + request["slot"] if os.geteuid() == 0 else None
-    isolation.extend(["rlimits", "env-scrub"] + (["uid-drop"] if uid is not None else []))
-    if uid is None:
-        missing.append("uid-drop")
-    workdir = _workdir(request, "private-tmp" in granted, uid)
-    pipes = {name: os.pipe() for name in ("out", "err", "report")}
-    write_ends = {name: pair[1] for name, pair in pipes.items()}
+def serve_fresh(conn: socket.socket, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]) -> NoReturn:
+    """Build a tree for the request on `conn` and run it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
-    def start_program() -> NoReturn:
-        for read_end, _ in pipes.values():
-            os.close(read_end)
-        _program(request, workdir, uid, write_ends, events, targets)
+    def tree_for(request: dict[str, Any]) -> Tree:
+        return Tree(request["slot"], request["limits"]["network"], events, targets, base_isolation, [conn.fileno()])
 
-    started = time.monotonic()
-    child = os.fork()
-    if child == 0:
-        conn.close()
-        if "pidns" in granted:
-            _init(start_program, write_ends["report"], [fd for pair in pipes.values() for fd in pair])
-        start_program()
-    for write_end in write_ends.values():
-        os.close(write_end)
-    streams, timed_out = _collect({name: pair[0] for name, pair in pipes.items()}, child, limits, started)
-    if "pidns" not in granted:
-        _kill_group(child)
-    _, status, usage = os.wait4(child, 0)
-    wall = time.monotonic() - started
-    if "private-tmp" not in granted:
-        _remove_tree(workdir)
-    record: dict[str, Any] = {
-        "timed_out": timed_out,
-        "wait_status": status,
-        "stdout": streams["out"][0].decode("utf-8", "replace"),
-        "stderr": streams["err"][0].decode("utf-8", "replace"),
-        "output_truncated": streams["out"][1] or streams["err"][1],
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "maxrss_kb": usage.ru_maxrss,
-        "isolation": isolation,
-        "isolation_missing": missing,
-    }
-    for line in streams["report"][0].splitlines():
-        try:
-            record.update(json.loads(line))
-        except ValueError:
-            continue
-    return record
+    _serve(conn, tree_for)
 
 
-def _collect(read_ends: dict[str, int], child: int, limits: dict[str, Any], started: float) -> tuple[dict[str, tuple[bytes, bool]], bool]:
-    """Read the run's pipes until they close or the wall clock runs out."""
+def park(channel: socket.socket, slot: int, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]) -> NoReturn:
+    """Build a tree for `slot` (no network), wait for one run's socket on `channel`, serve it.
+
+    Exits without serving when the zygote goes away or a process of the tree dies while
+    parked; the zygote sees the exit and parks a new tree."""
+    conn = None
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        tree = Tree(slot, False, events, targets, base_isolation, [channel.fileno()])
+        selector = selectors.DefaultSelector()
+        selector.register(channel, selectors.EVENT_READ)
+        for pidfd in tree.watch():
+            selector.register(pidfd, selectors.EVENT_READ)
+        while conn is None:
+            ready = [key.fileobj for key, _ in selector.select()]
+            if channel not in ready:
+                break  # a process of the tree died while parked
+            message, fds, _, _ = socket.recv_fds(channel, 64, 1)
+            if not message:
+                break  # the zygote is gone
+            if fds:
+                conn = socket.socket(fileno=fds[0])
+        if conn is None:
+            tree.discard()
+    except BaseException:  # noqa: BLE001 - a tree that cannot be made is simply not parked
+        os._exit(1)
+    if conn is None:
+        os._exit(0)
+    channel.close()
+    _serve(conn, lambda request: tree)
+
+
+def _collect(read_ends: dict[str, int], program: int, limits: dict[str, Any], started: float,
+             end_rest: Callable[[], None]) -> tuple[dict[str, tuple[bytes, bool]], bool]:
+    """Read the run's pipes until they close or the wall clock runs out. When the program
+    ends, `end_rest` kills what it left running, so only output already written remains."""
     caps = {"out": limits["output_bytes"], "err": limits["output_bytes"], "report": 256 * _MB}
     buffers = {name: bytearray() for name in read_ends}
     truncated = dict.fromkeys(read_ends, False)
     selector = selectors.DefaultSelector()
     for name, fd in read_ends.items():
         selector.register(fd, selectors.EVENT_READ, name)
-    child_exit = os.pidfd_open(child)
+    child_exit = os.pidfd_open(program)
     selector.register(child_exit, selectors.EVENT_READ, None)
     deadline = started + limits["timeout_s"]
     timed_out = child_gone = False
@@ -260,14 +359,15 @@ def _collect(read_ends: dict[str, int], child: int, limits: dict[str, Any], star
             if timed_out or child_gone:
                 break  # something outside the run's namespace still holds a pipe
             timed_out = True
-            os.kill(child, signal.SIGKILL)
-            _kill_group(child)
+            _kill(program)
+            end_rest()
             deadline = time.monotonic() + _GRACE_S
             continue
         for key, _ in selector.select(remaining):
-            if key.data is None:  # the child is gone: whatever still holds a pipe has _GRACE_S
+            if key.data is None:  # the program is gone: whatever still holds a pipe has _GRACE_S
                 selector.unregister(child_exit)
                 child_gone = True
+                end_rest()
                 deadline = min(deadline, time.monotonic() + _GRACE_S)
                 continue
             chunk = os.read(key.fd, 1 << 16)
@@ -283,6 +383,13 @@ def _collect(read_ends: dict[str, int], child: int, limits: dict[str, Any], star
                 truncated[key.data] = True
     os.close(child_exit)
     return {name: (bytes(buffers[name]), truncated[name]) for name in read_ends}, timed_out
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def _kill_group(pid: int) -> None:

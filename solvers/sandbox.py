@@ -78,7 +78,7 @@ class Sandbox:
         env = {key: value for key, value in os.environ.items() if not _is_secret(key)}
         env["MALLOC_ARENA_MAX"] = "2"  # fewer 64 MB arena reservations under RLIMIT_AS
         self._zygote = subprocess.Popen(
-            [sys.executable, "-m", "optagent.solvers._zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "optagent.solvers._zygote", str(theirs.fileno()), str(self.workers)],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -144,26 +144,28 @@ class Sandbox:
                 "files": {name: base64.b64encode(data).decode() for name, data in (files or {}).items()},
                 "slot": slot,
             }
-            raw = await self._exchange(request, limits)
+            raw = await self._exchange(request, limits, slot)
         finally:
             self._slots.put_nowait(slot)
         result = build_result(raw, limits)
         result.timings.queued_s = queued_s
         return result
 
-    async def _exchange(self, request: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    async def _exchange(self, request: dict[str, Any], limits: Limits, slot: int) -> dict[str, Any]:
         for _ in range(2):
-            raw = await self._exchange_once(request, limits)
+            raw = await self._exchange_once(request, limits, slot)
             if raw is not None:
                 return raw
-            self._shutdown_zygote()  # the zygote died holding our run: restart and resend
+            if self._zygote is None or self._zygote.poll() is not None:
+                self._shutdown_zygote()  # the zygote died holding our run: restart and resend
+            # else a parked monitor died holding it; the zygote has replaced it: resend
         return {"sandbox_error": "the sandbox worker died twice before starting the run"}
 
-    async def _exchange_once(self, request: dict[str, Any], limits: Limits) -> dict[str, Any] | None:
+    async def _exchange_once(self, request: dict[str, Any], limits: Limits, slot: int) -> dict[str, Any] | None:
         """The monitor's raw record, or None when no monitor ever picked the run up."""
         ours, theirs = socket.socketpair()
         try:
-            await self._hand_over(theirs)
+            await self._hand_over(theirs, slot, limits.network)
         finally:
             theirs.close()
         reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 30)
@@ -191,14 +193,14 @@ class Sandbox:
         finally:
             writer.close()
 
-    async def _hand_over(self, run_socket: socket.socket) -> None:
+    async def _hand_over(self, run_socket: socket.socket, slot: int, network: bool) -> None:
         """Give the zygote one run's socket; restart the zygote once if it died."""
         for attempt in range(2):
             if self._control is None or self._zygote is None or self._zygote.poll() is not None:
                 await self.start()
             assert self._control is not None
             try:
-                socket.send_fds(self._control, [b"run"], [run_socket.fileno()])
+                socket.send_fds(self._control, [f"run {slot} {int(network)}".encode()], [run_socket.fileno()])
                 return
             except OSError:
                 if attempt:
