@@ -20,12 +20,14 @@ refuses is skipped and listed in `isolation_missing`.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import os
 import resource
 import selectors
 import signal
+import site
 import socket
 import sys
 import tempfile
@@ -81,14 +83,41 @@ def _unshare(network: bool, missing: list[str]) -> set[str]:
 
 
 def _mount_private_tmp(limits: dict[str, Any]) -> bool:
+    """A small private tmpfs on /tmp, /var/tmp and /dev/shm, with the code the run needs bound back.
+
+    A checkout or virtual environment may itself live under /tmp (a CI clone, a scratch
+    venv): the interpreter, its packages (bundled solver binaries such as CBC) and
+    optagent's own folders are bound back into the fresh tmpfs, everything else under it
+    stays out of the run's sight.
+    """
     size = max(64, 4 * (limits["file_size_mb"] or 64))
     try:
         for target in ("/tmp", "/var/tmp", "/dev/shm"):
-            if os.path.isdir(target):
-                _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size}m,mode=1777")
+            if not os.path.isdir(target):
+                continue
+            keep = [path for path in code_paths() if path.is_relative_to(target) and path != Path(target)]
+            handles = [os.open(path, os.O_PATH) for path in keep]
+            _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size}m,mode=1777")
+            for path, handle in zip(keep, handles):
+                path.mkdir(parents=True, exist_ok=True)
+                _linux.mount(f"/proc/self/fd/{handle}", str(path), None, _linux.MS_BIND | _linux.MS_REC)
+                os.close(handle)
     except OSError:
         return False
     return True
+
+
+@functools.cache
+def code_paths() -> tuple[Path, ...]:
+    """The outermost folders holding the interpreter, its packages and optagent's modules."""
+    found = {sys.prefix, sys.base_prefix, os.path.dirname(sys.executable), *site.getsitepackages()}
+    found |= {
+        os.path.dirname(module.__file__)
+        for name, module in list(sys.modules.items())
+        if name.partition(".")[0] == "optagent" and getattr(module, "__file__", None)
+    }
+    paths = sorted({Path(p).resolve() for p in found if p and os.path.isdir(p)})
+    return tuple(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
 
 
 def _spawn_init() -> tuple[int, int]:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optagent.solvers import _linux
-from optagent.solvers._process import park, serve_fresh
+from optagent.solvers._process import code_paths, park, serve_fresh
 from optagent.solvers.targets import SolveEvent, Target, all_targets
 
 
@@ -81,6 +81,7 @@ def _prepare(events: list[SolveEvent]) -> tuple[list[Target], list[str]]:
         target.preload()
         target.install_hooks(events.append)
     _release_solver_threads()
+    code_paths()  # once here, not in every forked run
     return targets, isolation
 
 
