@@ -38,6 +38,7 @@ from typing import Any, NoReturn
 
 from optagent.solvers import _linux
 from optagent.solvers._program import MODEL, PROGRAM, run_minizinc, run_python
+from optagent.solvers.result import Limits
 from optagent.solvers.targets import SolveEvent, Target
 
 UID_BASE = 61000
@@ -82,22 +83,26 @@ def _unshare(network: bool, missing: list[str]) -> set[str]:
     return granted
 
 
-def _mount_private_tmp(limits: dict[str, Any]) -> bool:
+def _tmp_size_mb(limits: dict[str, Any]) -> int:
+    return max(64, 4 * (limits["file_size_mb"] or 64))
+
+
+def _mount_private_tmp(size_mb: int) -> bool:
     """A small private tmpfs on /tmp, /var/tmp and /dev/shm, with the code the run needs bound back.
 
     A checkout or virtual environment may itself live under /tmp (a CI clone, a scratch
     venv): the interpreter, its packages (bundled solver binaries such as CBC) and
     optagent's own folders are bound back into the fresh tmpfs, everything else under it
-    stays out of the run's sight.
+    stays out of the run's sight. Done when the tree is parked, while `/proc/self` is still
+    the monitor's (the program mounts the PID namespace's own /proc).
     """
-    size = max(64, 4 * (limits["file_size_mb"] or 64))
     try:
-        for target in ("/tmp", "/var/tmp", "/dev/shm"):
+        for target in _TMP_DIRS:
             if not os.path.isdir(target):
                 continue
             keep = [path for path in code_paths() if path.is_relative_to(target) and path != Path(target)]
             handles = [os.open(path, os.O_PATH) for path in keep]
-            _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size}m,mode=1777")
+            _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size_mb}m,mode=1777")
             for path, handle in zip(keep, handles):
                 path.mkdir(parents=True, exist_ok=True)
                 _linux.mount(f"/proc/self/fd/{handle}", str(path), None, _linux.MS_BIND | _linux.MS_REC)
@@ -105,6 +110,20 @@ def _mount_private_tmp(limits: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
+
+
+def _resize_private_tmp(size_mb: int) -> bool:
+    try:
+        for target in _TMP_DIRS:
+            if os.path.isdir(target):
+                flags = _linux.MS_REMOUNT | _linux.MS_NOSUID | _linux.MS_NODEV
+                _linux.mount(None, target, None, flags, f"size={size_mb}m")
+    except OSError:
+        return False
+    return True
+
+
+_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 
 
 @functools.cache
@@ -140,6 +159,9 @@ class Tree:
         self.slot, self.network = slot, network
         self.isolation, self.missing = list(base_isolation), []
         self.granted = _unshare(network, self.missing)
+        self.tmp_size_mb = _tmp_size_mb(Limits().model_dump())
+        if "mountns" in self.granted and _mount_private_tmp(self.tmp_size_mb):
+            self.granted.add("private-tmp")
         self.uid = UID_BASE + slot if os.geteuid() == 0 else None
         self.init, keepalive = _spawn_init() if "pidns" in self.granted else (None, None)
         request_read, self.request_fd = os.pipe()
@@ -178,11 +200,11 @@ class Tree:
         if limits["network"] != self.network or request["slot"] != self.slot:
             raise RuntimeError("the parked process tree does not match the request")
         granted = set(self.granted)
-        if "mountns" in granted:
-            if _mount_private_tmp(limits):
-                granted.add("private-tmp")
-            else:
-                self.missing.append("private-tmp")
+        size_mb = _tmp_size_mb(limits)
+        if "private-tmp" in granted and size_mb != self.tmp_size_mb and not _resize_private_tmp(size_mb):
+            granted.discard("private-tmp")
+        if "private-tmp" not in granted:
+            self.missing.append("private-tmp")
         self.isolation.extend(sorted(granted) + ["rlimits", "env-scrub"] + (["uid-drop"] if self.uid is not None else []))
         if self.uid is None:
             self.missing.append("uid-drop")

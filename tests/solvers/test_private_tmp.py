@@ -23,7 +23,7 @@ code, secret = Path(sys.argv[1]), Path(sys.argv[2])
 _process.code_paths = lambda: (code,)
 _linux.unshare(_linux.CLONE_NEWNS)
 _linux.mount(None, "/", None, _linux.MS_REC | _linux.MS_PRIVATE)
-assert _process._mount_private_tmp({"file_size_mb": 64})
+assert _process._mount_private_tmp(64) and _process._resize_private_tmp(128)
 print((code / "module.py").read_text(), secret.exists(), sorted(os.listdir("/tmp")))
 """
 
