@@ -29,7 +29,10 @@ Ids = Annotated[
     typer.Option("--ids", help="problem ids, comma-separated or repeated (the benchmark's own ids)"),
 ]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="only the first N selected problems")]
-Concurrency = Annotated[int, typer.Option("--concurrency", min=1, help="samples in flight at once")]
+Concurrency = Annotated[
+    int, typer.Option("--concurrency", min=1, help="model requests in flight at once (samples in progress: twice that)")
+]
+AuditConcurrency = Annotated[int, typer.Option("--concurrency", min=1, help="bounds the work in progress (twice this many programs) and the default sandbox workers")]
 Workers = Annotated[
     int | None,
     typer.Option("--workers", min=1, help="sandbox executions at once (default: min(concurrency, CPUs))"),
@@ -150,7 +153,7 @@ def audit_command(
     responses: Annotated[Path, typer.Option("--responses", help="JSONL of reference programs, one per problem")],
     limit: Limit = None,
     ids: Ids = None,
-    concurrency: Concurrency = 8,
+    concurrency: AuditConcurrency = 8,
     workers: Workers = None,
     out: Out = None,
     data: Data = None,

@@ -1,22 +1,27 @@
 """Eval runner throughput: N problems at concurrency C against a model with a fixed latency.
 
-A local OpenAI-compatible fake server (tests/fake_openai.py) answers every call after
-`--latency` seconds with a canned Pyomo + HiGHS program (or, with `--reply none`, with
+A local OpenAI-compatible fake server (tests/fake_openai.py), in its own process as a real
+server would be, answers every call after `--latency` seconds with a canned Pyomo + HiGHS program (or, with `--reply none`, with
 no program, which leaves the sandbox idle and isolates the runner's own overhead); the real runner drives the real
 agent (strategy `direct`, no explanation: one model call per problem) and the real sandbox,
 scores each answer and commits it to a run log. The ideal wall time is
-problems x latency / concurrency; the runner's overhead is everything above it.
+problems x latency / concurrency; with a fixed latency the requests go in whole waves, so no
+client can beat ceil(problems / concurrency) x latency (the wave floor); and no run beats
+the CPU everything used (runner, sandbox, server) divided by the cores. The runner's
+overhead is the wall time above the highest of these floors.
 
     .venv/bin/python bench/harness.py --problems 500 --concurrency 64 --latency 1.0
 
 Prints a table: wall time vs ideal, the harness process's CPU (runner, agent graph, model
-client, log writer and the in-process fake server) and peak memory, the sandbox's CPU.
+client, log writer) and peak memory, the fake server's CPU and the sandbox's CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import multiprocessing
 import os
 import resource
 import sys
@@ -35,6 +40,15 @@ REPLIES = {
     # No program: the sandbox stays idle, isolating the runner, agent graph and model client.
     "none": "I cannot write a program for this problem.",
 }
+
+
+def serve(reply: str, latency_s: float, conn) -> None:
+    """The fake server's process: sends its base URL, then its counters and CPU when told to stop."""
+    with FakeOpenAI(reply=reply, latency_s=latency_s) as server:
+        conn.send(server.base_url)
+        conn.recv()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        conn.send((len(server.requests), server.max_in_flight, usage.ru_utime + usage.ru_stime))
 
 
 class Timed:
@@ -94,21 +108,30 @@ def main() -> None:
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     args = parser.parse_args()
 
-    with FakeOpenAI(reply=REPLIES[args.reply], latency_s=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
+    ours, theirs = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=serve, args=(REPLIES[args.reply], args.latency, theirs))
+    server.start()
+    base_url = ours.recv()
+    with tempfile.TemporaryDirectory() as tmp:
         self_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         timed: list[Timed] = []
-        result = asyncio.run(run(args, server.base_url, Path(tmp) / "run", timed))
+        result = asyncio.run(run(args, base_url, Path(tmp) / "run", timed))
         wall = time.perf_counter() - started
         self_after = resource.getrusage(resource.RUSAGE_SELF)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        requests, peak_in_flight = len(server.requests), server.max_in_flight
+    ours.send("stop")
+    requests, peak_in_flight, server_cpu = ours.recv()
+    server.join()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     summary = result.summary
     ideal = summary.n * args.latency / args.concurrency
+    waves = math.ceil(summary.n / args.concurrency) * args.latency
     steady = timed[0].last_end - (timed[0].first_start or 0.0)
     exec_floor = sum(r.timings.exec_s for r in result.records) / (args.workers or min(args.concurrency, os.cpu_count() or 1))
     cpu = (self_after.ru_utime - self_before.ru_utime) + (self_after.ru_stime - self_before.ru_stime)
+    sandbox_cpu = children.ru_utime + children.ru_stime - server_cpu
+    cpu_floor = (cpu + server_cpu + sandbox_cpu) / (os.cpu_count() or 1)
     seconds = summary.seconds_per_sample
     rows = [
         ("problems scored", f"{summary.n}"),
@@ -117,16 +140,20 @@ def main() -> None:
         ("concurrency / latency", f"{args.concurrency} / {args.latency:.2f} s"),
         ("model calls (peak in flight)", f"{requests} ({peak_in_flight})"),
         ("ideal wall (n x latency / C)", f"{ideal:.2f} s"),
+        ("wave floor (ceil(n / C) x latency)", f"{waves:.2f} s"),
         ("sandbox floor (sum exec wall / workers)", f"{exec_floor:.2f} s"),
+        (f"CPU floor (all CPU used / {os.cpu_count()} cores)", f"{cpu_floor:.2f} s"),
         ("wall, whole command", f"{wall:.2f} s"),
         ("  setup (imports, data, sandbox start)", f"{wall - steady:.2f} s"),
         ("  first sample start to last sample end", f"{steady:.2f} s"),
         ("steady / ideal", f"{steady / ideal:.3f}"),
+        ("steady / wave floor", f"{steady / waves:.3f}"),
         ("wall / ideal", f"{wall / ideal:.3f}"),
         ("per sample median / p95", f"{seconds.median:.2f} / {seconds.p95:.2f} s" if seconds else "-"),
         ("harness CPU (user+sys)", f"{cpu:.2f} s ({cpu / wall:.0%} of one core)"),
         ("harness peak RSS", f"{self_after.ru_maxrss / 1024:.0f} MiB"),
-        ("sandbox CPU (zygote + runs)", f"{children.ru_utime + children.ru_stime:.2f} s"),
+        ("fake server CPU (own process)", f"{server_cpu:.2f} s"),
+        ("sandbox CPU (zygote + runs)", f"{sandbox_cpu:.2f} s"),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"{'metric':<{width}}  value")

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 
 Warn = Callable[[str], None]
 
+IN_PROGRESS_PER_REQUEST = 2
+"""Samples kept in progress per model request in flight.
+
+`--concurrency` bounds the requests the model endpoint holds at once (the model layer's
+per-endpoint limit). A sample also spends time outside the model (building prompts, the
+sandbox, scoring, the log); with only as many samples as requests, the endpoint would idle
+through that time, and with a fixed model latency the samples stay in lockstep waves that
+all finish their CPU work together. Twice as many samples keeps a queue at the endpoint, so
+a request starts the moment one ends; a crash still loses at most that many samples.
+"""
+
 
 class EvalConfig(BaseModel):
     benchmark: str = Field(description="a benchmark name, or the path of a JSON/JSONL file")
@@ -48,7 +59,10 @@ class EvalConfig(BaseModel):
     data_dir: Path | None = None
     ids: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
-    concurrency: int = Field(default=8, ge=1)
+    concurrency: int = Field(
+        default=8, ge=1,
+        description="model requests in flight (the endpoint's limit); samples in progress are twice that",
+    )
     workers: int | None = Field(default=None, ge=1, description="sandbox workers; default min(concurrency, CPUs)")
     extractor_model: str | None = None
     limits: Limits = Field(default_factory=lambda: Limits(timeout_s=60.0), description="for scored programs")
@@ -128,7 +142,7 @@ async def run_eval(
         transient=False,
     )
     task = progress.add_task(config.benchmark, total=len(pairs), completed=len(done), **stats.fields())
-    limit = asyncio.Semaphore(config.concurrency)
+    limit = asyncio.Semaphore(IN_PROGRESS_PER_REQUEST * config.concurrency)
     workers = config.workers or max(1, min(config.concurrency, os.cpu_count() or 1))
 
     async def one(problem: Problem, sample: int, sandbox: Sandbox) -> None:
@@ -151,7 +165,11 @@ async def run_eval(
     try:
         with progress:
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
-                pool = sandbox or await stack.enter_async_context(Sandbox(workers=workers))
+                pool = sandbox
+                if pool is None:
+                    pool = Sandbox(workers=workers)
+                    stack.push_async_callback(pool.close)
+                    group.create_task(pool.start())  # its solver imports overlap the first model requests
                 for problem, sample in pending:
                     group.create_task(one(problem, sample, pool))
     except* OptagentError as errors:
