@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml scripts/install.sh
 	touch $@
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/ruff format --check --no-cache .
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 demo: $(STAMP)

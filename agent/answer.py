@@ -12,11 +12,12 @@ import re
 from enum import StrEnum
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
 from optagent.agent.formulation import Formulation, Understanding
 from optagent.agent.models.base import CallRecord
 from optagent.benchmarks.schema import Prediction, Problem
 from optagent.solvers.result import ExecResult, Language
-from pydantic import BaseModel, Field
 
 Trigger = Literal["first", "repair", "recode", "reformulate"]
 Finding = Literal["ok", "no_code", "crash", "no_result", "timeout", "infeasible", "unbounded", "suspicious"]

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from optagent.solvers.result import Limits
 from pydantic import BaseModel, ConfigDict, Field
 
 from optagent.errors import OptagentError
+from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
     from optagent.agent.models import ModelRoles

@@ -15,8 +15,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from optagent.benchmarks.schema import ProblemKind
 from pydantic import BaseModel, ConfigDict, Field
+
+from optagent.benchmarks.schema import ProblemKind
 
 Sense = Literal["minimize", "maximize", "none"]
 

@@ -24,6 +24,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer, Send
+from pydantic import BaseModel, ConfigDict
+
 from optagent.agent.context import AgentSettings, RunContext
 from optagent.agent.nodes.answer import answer
 from optagent.agent.nodes.diagnose import diagnose
@@ -36,7 +38,6 @@ from optagent.agent.nodes.understand import understand
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
 from optagent.agent.state import AttemptOutput, AttemptState, SolveState
-from pydantic import BaseModel, ConfigDict
 
 Node = Callable[[Any, Runtime[RunContext]], Awaitable[dict[str, Any]]]
 

@@ -12,13 +12,13 @@ import re
 from typing import TypeVar
 
 from langgraph.runtime import Runtime
-from optagent.agent.context import RunContext
-from optagent.agent.models.base import CallRecord, Message, ModelOutput, Role
-from optagent.prompts import render
-from optagent.solvers.result import Language
 from pydantic import BaseModel
 
+from optagent.agent.context import RunContext
+from optagent.agent.models.base import CallRecord, Message, ModelOutput, Role
 from optagent.errors import OptagentError
+from optagent.prompts import render
+from optagent.solvers.result import Language
 
 T = TypeVar("T", bound=BaseModel)
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings, RunContext
 from optagent.benchmarks.schema import Problem
-
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:

@@ -59,11 +59,15 @@ def _read_excel(path: Path) -> list[list[object]]:
     try:
         import openpyxl
     except ImportError:
-        raise OptagentError("reading Excel files needs openpyxl; pip install 'optagent[chat]', or upload the sheet as CSV") from None
+        raise OptagentError(
+            "reading Excel files needs openpyxl; pip install 'optagent[chat]', or upload the sheet as CSV"
+        ) from None
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001 (openpyxl raises zipfile, KeyError, InvalidFileException ...)
-        raise OptagentError(f"{path.name} is not a readable Excel file ({type(error).__name__}); save it again as .xlsx or CSV") from None
+        raise OptagentError(
+            f"{path.name} is not a readable Excel file ({type(error).__name__}); save it again as .xlsx or CSV"
+        ) from None
     try:
         sheet = book.active or book.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True) if any(cell is not None for cell in row)]
@@ -77,13 +81,17 @@ def load_table(path: str | Path, name: str | None = None) -> Table:
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        raise OptagentError(f"{name}: only tables can be uploaded ({', '.join(TABLE_SUFFIXES)}); save the data as CSV or .xlsx")
+        raise OptagentError(
+            f"{name}: only tables can be uploaded ({', '.join(TABLE_SUFFIXES)}); save the data as CSV or .xlsx"
+        )
     try:
         size = path.stat().st_size
     except OSError as error:
         raise OptagentError(f"cannot read the upload {name}: {error.strerror}; upload it again") from None
     if size > MAX_FILE_BYTES:
-        raise OptagentError(f"{name} has {size:,} bytes, more than {MAX_FILE_BYTES:,}; upload only the rows the problem needs")
+        raise OptagentError(
+            f"{name} has {size:,} bytes, more than {MAX_FILE_BYTES:,}; upload only the rows the problem needs"
+        )
     rows = _read_excel(path) if suffix in (".xlsx", ".xlsm") else _read_delimited(path)
     if not rows:
         raise OptagentError(f"{name} holds no rows; upload a table with a header row and data")

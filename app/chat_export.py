@@ -113,13 +113,17 @@ async def export_files(answer: Answer, sandbox: Sandbox, folder: Path, stem: str
     if not can_write_lp(answer.target):
         exports.note = f"{answer.target} models have no LP/MPS form; the program is the model"
         return exports
-    result = await sandbox.run(export_program(answer.code, answer.target), Language.PYTHON, Limits(timeout_s=60.0, output_bytes=8_000_000))
+    result = await sandbox.run(
+        export_program(answer.code, answer.target), Language.PYTHON, Limits(timeout_s=60.0, output_bytes=8_000_000)
+    )
     line = next((line for line in reversed(result.stdout.splitlines()) if line.startswith(MARK)), None)
     if line is None:
-        why = result.error or ("the output was too large" if result.output_truncated else "the program did not reach its end")
+        why = result.error or (
+            "the output was too large" if result.output_truncated else "the program did not reach its end"
+        )
         exports.note = f"no LP/MPS file: {why}"
         return exports
-    written = json.loads(line[len(MARK):])
+    written = json.loads(line[len(MARK) :])
     for fmt in FORMATS:
         if fmt in written:
             path = folder / f"{stem}.{fmt}"

@@ -3,8 +3,9 @@ configured endpoints serve, with one notice saying how to get a model when none 
 
 from __future__ import annotations
 
-from optagent.app.chat_session import START_A_MODEL
 from pydantic import BaseModel
+
+from optagent.app.chat_session import START_A_MODEL
 
 
 class ModelMenu(BaseModel):

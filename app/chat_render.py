@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from optagent.agent.answer import Answer, AnswerOutcome
 from pydantic import BaseModel
+
+from optagent.agent.answer import Answer, AnswerOutcome
 
 if TYPE_CHECKING:
     from optagent.agent.formulation import Formulation, Understanding
@@ -84,28 +85,48 @@ def formulation_md(formulation: Formulation, *, latex: bool) -> str:
     """The five elements: sets, parameters, variables, objective, constraints."""
     parts: list[str] = []
     if formulation.sets:
-        parts.append("**Sets**\n" + "\n".join(
-            f"- {_math(s.latex, s.name, use_latex=latex)} {s.name}: {s.text}"
-            + (f" = {_short(s.members)}" if s.members else "") for s in formulation.sets
-        ))
+        parts.append(
+            "**Sets**\n"
+            + "\n".join(
+                f"- {_math(s.latex, s.name, use_latex=latex)} {s.name}: {s.text}"
+                + (f" = {_short(s.members)}" if s.members else "")
+                for s in formulation.sets
+            )
+        )
     if formulation.parameters:
-        parts.append("**Parameters**\n" + "\n".join(
-            f"- {_math(p.latex, p.name, use_latex=latex)} {p.name} = {_short(p.value)}: {p.text}" for p in formulation.parameters
-        ))
+        parts.append(
+            "**Parameters**\n"
+            + "\n".join(
+                f"- {_math(p.latex, p.name, use_latex=latex)} {p.name} = {_short(p.value)}: {p.text}"
+                for p in formulation.parameters
+            )
+        )
     if formulation.variables:
-        parts.append("**Variables**\n" + "\n".join(
-            f"- {_math(v.latex, v.name, use_latex=latex)} {v.name}"
-            + (f"[{', '.join(v.indexed_by)}]" if v.indexed_by else "")
-            + f" ({v.domain.value}" + (f", ≥ {number(v.lower)}" if v.lower is not None else "")
-            + (f", ≤ {number(v.upper)}" if v.upper is not None else "") + f"): {v.text}"
-            for v in formulation.variables
-        ))
+        parts.append(
+            "**Variables**\n"
+            + "\n".join(
+                f"- {_math(v.latex, v.name, use_latex=latex)} {v.name}"
+                + (f"[{', '.join(v.indexed_by)}]" if v.indexed_by else "")
+                + f" ({v.domain.value}"
+                + (f", ≥ {number(v.lower)}" if v.lower is not None else "")
+                + (f", ≤ {number(v.upper)}" if v.upper is not None else "")
+                + f"): {v.text}"
+                for v in formulation.variables
+            )
+        )
     objective = formulation.objective
-    parts.append(f"**Objective** ({objective.sense}): {objective.text}\n\n" + _math(objective.latex, "", use_latex=latex, display=True))
+    parts.append(
+        f"**Objective** ({objective.sense}): {objective.text}\n\n"
+        + _math(objective.latex, "", use_latex=latex, display=True)
+    )
     if formulation.constraints:
-        parts.append("**Constraints**\n\n" + "\n\n".join(
-            f"{c.name or 'constraint'}: {c.text}\n\n{_math(c.latex, '', use_latex=latex, display=True)}" for c in formulation.constraints
-        ))
+        parts.append(
+            "**Constraints**\n\n"
+            + "\n\n".join(
+                f"{c.name or 'constraint'}: {c.text}\n\n{_math(c.latex, '', use_latex=latex, display=True)}"
+                for c in formulation.constraints
+            )
+        )
     if formulation.kind:
         parts.append(f"Problem kind: **{formulation.kind.value}**")
     return "\n\n".join(parts)
@@ -116,13 +137,17 @@ def code_md(code: str, language: str) -> str:
 
 
 def run_md(result: ExecResult) -> str:
-    lines = [f"**{result.solution_status.value}** (the program ended: {result.termination.value}) in {result.timings.wall_s:.2f} s"]
+    lines = [
+        f"**{result.solution_status.value}** (the program ended: {result.termination.value}) in {result.timings.wall_s:.2f} s"
+    ]
     if result.solver:
         lines[0] += f", solver {result.solver}"
     if result.objective is not None:
         lines.append(f"objective {number(result.objective)}")
     if result.error:
-        lines.append(f"error: `{_short(result.error, 300)}`" + (f" at line {result.error_line}" if result.error_line else ""))
+        lines.append(
+            f"error: `{_short(result.error, 300)}`" + (f" at line {result.error_line}" if result.error_line else "")
+        )
     return "\n\n".join(lines)
 
 
@@ -148,7 +173,9 @@ def answer_md(answer: Answer) -> str:
     parts = [f"**{headline}**" + (f": {answer.detail}" if answer.detail else "")]
     if answer.objective is not None:
         sense = answer.formulation.objective.sense if answer.formulation else ""
-        parts.append(f"**Objective{f' ({sense})' if sense in ('minimize', 'maximize') else ''}: {number(answer.objective)}**")
+        parts.append(
+            f"**Objective{f' ({sense})' if sense in ('minimize', 'maximize') else ''}: {number(answer.objective)}**"
+        )
     if answer.values:
         parts.append(values_table(answer.values))
     if answer.explanation:
@@ -164,26 +191,45 @@ def event_steps(event: AgentEvent, *, latex: bool, samples: int = 1) -> list[Ste
     prefix = f"Sample {event.sample + 1} · " if samples > 1 and event.sample is not None else ""
     steps: list[Step] = []
     if event.node == "understand":
-        body = understanding_md(update["understanding"]) if update.get("understanding") else "_The reading did not come back usable; going on without it._"
+        body = (
+            understanding_md(update["understanding"])
+            if update.get("understanding")
+            else "_The reading did not come back usable; going on without it._"
+        )
         steps.append(Step(title=f"{prefix}Understanding", body=body))
     elif event.node == "formulate" and "formulation" in update:
-        body = formulation_md(update["formulation"], latex=latex) if update["formulation"] else "_The formulation did not come back usable; writing the program from the text._"
+        body = (
+            formulation_md(update["formulation"], latex=latex)
+            if update["formulation"]
+            else "_The formulation did not come back usable; writing the program from the text._"
+        )
         steps.append(Step(title=f"{prefix}Formulation", body=body))
     elif event.node in ("write_code", "repair"):
         language = "minizinc" if update.get("target") == "minizinc" else "python"
-        title = "Program" + (f" ({update['target']})" if update.get("target") else "") if event.node == "write_code" else "Repaired program"
+        title = (
+            "Program" + (f" ({update['target']})" if update.get("target") else "")
+            if event.node == "write_code"
+            else "Repaired program"
+        )
         steps.append(Step(title=f"{prefix}{title}", body=code_md(update.get("code", ""), language)))
     elif event.node == "execute":
         steps.append(Step(title=f"{prefix}Solver run", body=run_md(update["result"])))
     elif event.node == "diagnose" and update["diagnosis"].finding != "ok":
         diagnosis = update["diagnosis"]
-        steps.append(Step(title=f"{prefix}Check: {diagnosis.finding}", body=_short(diagnosis.detail or diagnosis.finding, 1200)))
+        steps.append(
+            Step(title=f"{prefix}Check: {diagnosis.finding}", body=_short(diagnosis.detail or diagnosis.finding, 1200))
+        )
     elif event.node == "judge":
         verdict = update["verdict"]
         steps.append(Step(title=f"{prefix}Review: {verdict.blame}", body=verdict.reason or "—"))
     elif event.node == "vote" and samples > 1:
         tally = update["tally"]
-        steps.append(Step(title="Vote", body=f"groups of agreeing samples: {tally.groups}; chosen: sample {(tally.winner or 0) + 1}"))
+        steps.append(
+            Step(
+                title="Vote",
+                body=f"groups of agreeing samples: {tally.groups}; chosen: sample {(tally.winner or 0) + 1}",
+            )
+        )
     return steps
 
 

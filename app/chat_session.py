@@ -33,16 +33,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
+from pydantic import BaseModel
+
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings
 from optagent.app.chat_data import Table
-from pydantic import BaseModel
-
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.runtime import Runtime
+
     from optagent.agent.graph import AgentEvent
     from optagent.agent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
@@ -186,9 +187,12 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
         if not message and request.data is None:
             turn.reply = "The message is empty: describe your optimization problem in plain language, or ask about the current model."
         elif not message:
-            turn.kind, turn.reply = "data", (
-                f"I have the table **{request.data.name}** ({request.data.rows} rows, {request.data.columns} columns). "
-                "Now describe the problem that uses it."
+            turn.kind, turn.reply = (
+                "data",
+                (
+                    f"I have the table **{request.data.name}** ({request.data.rows} rows, {request.data.columns} columns). "
+                    "Now describe the problem that uses it."
+                ),
             )
         elif len(message) > context.settings.max_problem_chars:
             turn.reply = (
@@ -202,7 +206,10 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
             if intent.kind == "other":
                 turn.kind, turn.reply = "other", OFF_TOPIC
             elif intent.kind == "question":
-                turn.kind, turn.reply = "answer", intent.reply.strip() or "I could not answer that from the current model; ask again in other words."
+                turn.kind, turn.reply = (
+                    "answer",
+                    intent.reply.strip() or "I could not answer that from the current model; ask again in other words.",
+                )
             else:
                 revising = intent.kind == "change" and current is not None
                 problem = f"{current.problem}\n\nFollow-up request: {message}" if revising and current else message
@@ -213,7 +220,13 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
                 previous = current.answer if revising and current else None
 
                 def agent() -> AsyncIterator[AgentEvent]:
-                    return stream_solve(problem, roles=context.roles, sandbox=context.sandbox, settings=context.settings, previous=previous)
+                    return stream_solve(
+                        problem,
+                        roles=context.roles,
+                        sandbox=context.sandbox,
+                        settings=context.settings,
+                        previous=previous,
+                    )
 
                 async for event in _isolated(agent):
                     runtime.stream_writer(event)
@@ -263,14 +276,18 @@ class ChatSession:
         try:
             self.store.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise OptagentError(f"cannot create the chat store folder {self.store.parent}: {error.strerror}; pass --store PATH") from None
+            raise OptagentError(
+                f"cannot create the chat store folder {self.store.parent}: {error.strerror}; pass --store PATH"
+            ) from None
         self._saver_cm = AsyncSqliteSaver.from_conn_string(str(self.store))
         saver = await self._saver_cm.__aenter__()
         try:
             await saver.setup()
         except sqlite3.Error as error:
             await self._saver_cm.__aexit__(None, None, None)
-            raise OptagentError(f"{self.store} is not a usable chat store ({error}); pass --store with a new file") from None
+            raise OptagentError(
+                f"{self.store} is not a usable chat store ({error}); pass --store with a new file"
+            ) from None
         self._graph = build_chat_graph(saver)
         return self
 
@@ -314,7 +331,9 @@ class ChatSession:
         config = self._config(conversation)
         finished = False
         try:
-            async for item in self._graph.astream({"request": request.model_dump(mode="json")}, config, context=context, stream_mode="custom"):
+            async for item in self._graph.astream(
+                {"request": request.model_dump(mode="json")}, config, context=context, stream_mode="custom"
+            ):
                 if isinstance(item, Turn):
                     finished = True
                 yield item
@@ -326,7 +345,18 @@ class ChatSession:
     async def _stopped(self, conversation: str, request: Request, model: str) -> None:
         assert self._graph is not None
         index = len(await self.turns(conversation))
-        turn = Turn(index=index, message=request.message, data=request.data, kind="stopped", model=model, reply="Stopped before an answer.")
+        turn = Turn(
+            index=index,
+            message=request.message,
+            data=request.data,
+            kind="stopped",
+            model=model,
+            reply="Stopped before an answer.",
+        )
         await asyncio.shield(
-            self._graph.aupdate_state(self._config(conversation), {"turns": [turn.model_dump(mode="json")], "request": None}, as_node="respond")
+            self._graph.aupdate_state(
+                self._config(conversation),
+                {"turns": [turn.model_dump(mode="json")], "request": None},
+                as_node="respond",
+            )
         )

@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optagent.app.chat_render import WORKING, Step, event_steps, turn_steps, user_md
-
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
     from optagent.app.chat_data import Table
     from optagent.app.chat_session import ChatSession
-    from rich.console import Console
 
 HELP = "Describe a problem; then ask for changes. /data FILE attaches a table, /save [DIR] writes the model, /new, /quit. Ctrl-C stops an answer."
 
@@ -60,7 +60,7 @@ class TerminalChat:
 
     async def turn(self, message: str) -> None:
         from optagent.agent.graph import AgentEvent
-        
+
         data, self.data = self.data, None
         samples = self.chat.settings.sample_count
         with self.console.status(WORKING[None]) as status:
@@ -100,7 +100,9 @@ class TerminalChat:
             self.console.print(f"new conversation {self.conversation}")
         elif name == "/data":
             self.data = load_table(Path(argument.strip()).expanduser())
-            self.console.print(f"attached {self.data.name} ({self.data.rows} rows, {self.data.columns} columns) to the next message")
+            self.console.print(
+                f"attached {self.data.name} ({self.data.rows} rows, {self.data.columns} columns) to the next message"
+            )
         elif name == "/save":
             loop.run_until_complete(self.save(Path(argument.strip() or ".").expanduser()))
         else:
@@ -127,10 +129,13 @@ def _choose_model(loop: asyncio.AbstractEventLoop, model: str | None, base_url: 
     return menu.specs[0]
 
 
-def run_terminal(store: Path, settings: AgentSettings, *, model: str | None, base_url: str | None, conversation: str | None) -> None:
+def run_terminal(
+    store: Path, settings: AgentSettings, *, model: str | None, base_url: str | None, conversation: str | None
+) -> None:
+    from rich.console import Console
+
     from optagent.agent.models import ModelRoles
     from optagent.app.chat_session import ChatSession
-    from rich.console import Console
 
     console = Console()
     loop = asyncio.new_event_loop()

@@ -26,11 +26,11 @@ from optagent.app.chat_render import (
     turn_steps,
     user_md,
 )
-
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
     import gradio as gr
+
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
     from optagent.app.chat_session import ChatSession, Turn
@@ -119,6 +119,7 @@ class WebChat:
 
     async def load(self, conversation: str | None) -> tuple[Any, ...]:
         import gradio as gr
+
         from optagent.app.chat_models import model_menu
 
         conversation = conversation or uuid.uuid4().hex
@@ -151,6 +152,7 @@ class WebChat:
     ) -> AsyncIterator[tuple[Any, ...]]:
         """Stream one turn into the chat: the user's message, each step, then the answer."""
         import gradio as gr
+
         from optagent.agent.graph import AgentEvent
         from optagent.app.chat_data import load_table
 
@@ -160,7 +162,9 @@ class WebChat:
         history = list(history or [])
         conversation = conversation or uuid.uuid4().hex
         names = ", ".join(Path(path).name for path in uploads)
-        history.append({"role": "user", "content": text + (f"\n\n(attached: {names})" if names else "") or "(empty message)"})
+        history.append(
+            {"role": "user", "content": text + (f"\n\n(attached: {names})" if names else "") or "(empty message)"}
+        )
         locked = gr.MultimodalTextbox(value=None, interactive=False)
         yield history, locked, gr.skip()
         spec = spec or self.model or next(iter(self._roles), None)
@@ -186,7 +190,9 @@ class WebChat:
                 yield history, locked, gr.skip()
             else:
                 turn: Turn = item
-                history.append(_message(Step(body=self._reply(turn)) if turn.answer is None else turn_steps(turn, latex=True)[-1]))
+                history.append(
+                    _message(Step(body=self._reply(turn)) if turn.answer is None else turn_steps(turn, latex=True)[-1])
+                )
                 yield history, gr.MultimodalTextbox(value=None, interactive=True), gr.skip()
         yield history, gr.skip(), await self._safe_downloads(conversation, await session.turns(conversation))
 
@@ -220,6 +226,7 @@ def _secret(store: Path) -> str:
 
 def build_page(chat: WebChat) -> gr.Blocks:
     import gradio as gr
+
     from optagent.app.chat_data import TABLE_SUFFIXES
 
     with gr.Blocks(title="optagent chat") as page:
@@ -251,7 +258,10 @@ def build_page(chat: WebChat) -> gr.Blocks:
             )
             stop = gr.Button("Stop", variant="stop", scale=0, elem_id="optagent-stop")
         downloads = gr.File(
-            label="Download the model (program, LP, MPS)", file_count="multiple", interactive=False, elem_id="optagent-downloads"
+            label="Download the model (program, LP, MPS)",
+            file_count="multiple",
+            interactive=False,
+            elem_id="optagent-downloads",
         )
 
         page.load(chat.load, inputs=[conversation], outputs=[conversation, chatbot, model, notice, downloads])

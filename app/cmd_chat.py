@@ -15,13 +15,22 @@ from optagent.errors import OptagentError
 def chat_command(
     terminal: Annotated[bool, typer.Option("--terminal", help="chat in this terminal instead of a web page")] = False,
     port: Annotated[int, typer.Option(help="port of the web page")] = 7860,
-    host: Annotated[str, typer.Option(help="address to serve on; 0.0.0.0 exposes the page to the network")] = "127.0.0.1",
-    model: Annotated[str | None, typer.Option(help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else what the endpoints serve)")] = None,
+    host: Annotated[
+        str, typer.Option(help="address to serve on; 0.0.0.0 exposes the page to the network")
+    ] = "127.0.0.1",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="model spec, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else what the endpoints serve)"
+        ),
+    ] = None,
     base_url: BaseUrlOption = None,
     strategy: StrategyOption = "orthought",
     target: TargetOption = None,
     store: Annotated[Path | None, typer.Option(help="SQLite file holding the conversations")] = None,
-    conversation: Annotated[str | None, typer.Option(help="terminal: the conversation to continue (default: a new one)")] = None,
+    conversation: Annotated[
+        str | None, typer.Option(help="terminal: the conversation to continue (default: a new one)")
+    ] = None,
 ) -> None:
     """Chat about an optimization problem: steps as they happen, follow-ups change the model."""
     from optagent.agent.context import AgentSettings
@@ -48,7 +57,9 @@ def chat_command(
     import importlib.util
 
     if importlib.util.find_spec("gradio") is None:
-        raise OptagentError("the web chat needs Gradio; pip install 'optagent[chat]', or chat in the terminal with --terminal")
+        raise OptagentError(
+            "the web chat needs Gradio; pip install 'optagent[chat]', or chat in the terminal with --terminal"
+        )
     from optagent.app.chat_web import WebChat, serve
 
     _check_port(host, port)

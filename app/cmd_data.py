@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from optagent.errors import OptagentError
 
-Data = Annotated[Optional[Path], typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
+Data = Annotated[Path | None, typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
 Json = Annotated[bool, typer.Option("--json", help="print the result as one JSON object on the last line")]
 
 
@@ -27,8 +27,10 @@ def pull_command(
     benchmark: Annotated[str, typer.Argument(help="optibench, logior or cpbench")],
     data: Data = None,
     source: Annotated[
-        Optional[str],
-        typer.Option("--source", help="a mirror laid out like a data directory, or a file's URL (else OPTAGENT_DATA_SOURCE)"),
+        str | None,
+        typer.Option(
+            "--source", help="a mirror laid out like a data directory, or a file's URL (else OPTAGENT_DATA_SOURCE)"
+        ),
     ] = None,
 ) -> None:
     """Download a benchmark from its public source into the data directory."""
@@ -72,8 +74,10 @@ def list_command(data: Data = None, as_json: Json = False) -> None:
 def inspect_command(
     target: Annotated[str, typer.Argument(help="a benchmark name, or the path of a JSON/JSONL file")],
     data: Data = None,
-    question_field: Annotated[Optional[str], typer.Option("--question-field", help="for a file: the question field")] = None,
-    answer_field: Annotated[Optional[str], typer.Option("--answer-field", help="for a file: the answer field")] = None,
+    question_field: Annotated[
+        str | None, typer.Option("--question-field", help="for a file: the question field")
+    ] = None,
+    answer_field: Annotated[str | None, typer.Option("--answer-field", help="for a file: the answer field")] = None,
     as_json: Json = False,
 ) -> None:
     """Counts for a benchmark or file: problems, with an answer, infeasible, by type; and skipped records."""

@@ -32,7 +32,14 @@ Limit = Annotated[int | None, typer.Option("--limit", min=1, help="only the firs
 Concurrency = Annotated[
     int, typer.Option("--concurrency", min=1, help="model requests in flight at once (samples in progress: twice that)")
 ]
-AuditConcurrency = Annotated[int, typer.Option("--concurrency", min=1, help="bounds the work in progress (twice this many programs) and the default sandbox workers")]
+AuditConcurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        help="bounds the work in progress (twice this many programs) and the default sandbox workers",
+    ),
+]
 Workers = Annotated[
     int | None,
     typer.Option("--workers", min=1, help="sandbox executions at once (default: min(concurrency, CPUs))"),
@@ -60,7 +67,9 @@ def eval_command(
     role: RoleOption = None,
     base_url: BaseUrlOption = None,
     trimr: TrimrOption = False,
-    question_field: Annotated[str | None, typer.Option("--question-field", help="for a file: the question field")] = None,
+    question_field: Annotated[
+        str | None, typer.Option("--question-field", help="for a file: the question field")
+    ] = None,
     answer_field: Annotated[str | None, typer.Option("--answer-field", help="for a file: the answer field")] = None,
     strategy: StrategyOption = "full",
     target: TargetOption = None,
@@ -103,8 +112,11 @@ def eval_command(
         limits=limits,
     )
     common = {
-        "benchmark": benchmark, "samples": samples, "extractor_model": extractor_model,
-        "data_dir": str(data) if data else None, "git_revision": git_revision(),
+        "benchmark": benchmark,
+        "samples": samples,
+        "extractor_model": extractor_model,
+        "data_dir": str(data) if data else None,
+        "git_revision": git_revision(),
     }
     if responses is not None:
         from optagent.evals.producers import ResponsesProducer
@@ -113,8 +125,11 @@ def eval_command(
         read = read_responses(responses)
         producer = ResponsesProducer(read, limits)
         header = RunHeader(
-            source="responses", responses_file=str(responses), responses_sha256=read.sha256,
-            settings={"timeout_s": timeout}, **common,
+            source="responses",
+            responses_file=str(responses),
+            responses_sha256=read.sha256,
+            settings={"timeout_s": timeout},
+            **common,
         )
         result = _run(config, producer, header, read.problems)
     else:
@@ -122,13 +137,20 @@ def eval_command(
         from optagent.evals.producers import AgentProducer
 
         settings = agent_settings(
-            strategy, target=target, limits=limits,
-            max_tokens=max_tokens, max_repairs=max_repairs, max_judge_rounds=max_judge_rounds,
+            strategy,
+            target=target,
+            limits=limits,
+            max_tokens=max_tokens,
+            max_repairs=max_repairs,
+            max_judge_rounds=max_judge_rounds,
         )
         with model_roles(model, role, base_url=base_url, trimr=trimr, concurrency=concurrency) as roles:
             header = RunHeader(
-                source="agent", models=roles.specs(), strategy=strategy,
-                settings=settings.model_dump(mode="json") | {"trimr": trimr}, **common,
+                source="agent",
+                models=roles.specs(),
+                strategy=strategy,
+                settings=settings.model_dump(mode="json") | {"trimr": trimr},
+                **common,
             )
             result = _run(config, AgentProducer(roles, settings, samples), header, [])
     _print_summary(result, as_json)
@@ -171,12 +193,22 @@ def audit_command(
     read = read_responses(responses)
     limits = Limits(timeout_s=timeout)
     config = EvalConfig(
-        benchmark=benchmark, out=out or _default_out(f"audit-{benchmark}"), data_dir=data,
-        ids=_split_ids(ids), limit=limit, concurrency=concurrency, workers=workers, limits=limits,
+        benchmark=benchmark,
+        out=out or _default_out(f"audit-{benchmark}"),
+        data_dir=data,
+        ids=_split_ids(ids),
+        limit=limit,
+        concurrency=concurrency,
+        workers=workers,
+        limits=limits,
     )
     header = RunHeader(
-        benchmark=benchmark, source="responses", responses_file=str(responses), responses_sha256=read.sha256,
-        settings={"timeout_s": timeout, "audit": True}, data_dir=str(data) if data else None,
+        benchmark=benchmark,
+        source="responses",
+        responses_file=str(responses),
+        responses_sha256=read.sha256,
+        settings={"timeout_s": timeout, "audit": True},
+        data_dir=str(data) if data else None,
         git_revision=git_revision(),
     )
     result = _run(config, ResponsesProducer(read, limits), header, read.problems)
@@ -187,15 +219,22 @@ def audit_command(
         typer.echo(f"{m.id}\t{m.outcome}\tlabel {want}\tprogram {got}\t{m.detail}")
     typer.echo(f"{len(found)} of {result.summary.n} labels not reproduced; run log: {result.run_dir}")
     if as_json:
-        typer.echo(json.dumps({
-            "benchmark": benchmark, "n": result.summary.n, "reproduced": result.summary.n - len(found),
-            "mismatched": [m.model_dump() for m in found],
-        }))
+        typer.echo(
+            json.dumps(
+                {
+                    "benchmark": benchmark,
+                    "n": result.summary.n,
+                    "reproduced": result.summary.n - len(found),
+                    "mismatched": [m.model_dump() for m in found],
+                }
+            )
+        )
 
 
 def _run(config, producer, header, pre_warnings: list[str]):
-    from optagent.evals.runner import run_eval
     from rich.console import Console
+
+    from optagent.evals.runner import run_eval
 
     console = Console(stderr=True, soft_wrap=True)
     for line in pre_warnings:

@@ -42,9 +42,13 @@ def _summary(result: ExecResult, file: Path) -> None:
     from rich.table import Table
 
     console = Console()
-    color = {"ok": "green", "error": "red", "timeout": "yellow", "memory": "yellow", "killed": "red"}[result.termination]
-    console.print(f"[bold]{file.name}[/bold]: [{color}]{result.termination}[/{color}], solution {result.solution_status}"
-                  + (f" (read from {result.solver})" if result.solver else ""))
+    color = {"ok": "green", "error": "red", "timeout": "yellow", "memory": "yellow", "killed": "red"}[
+        result.termination
+    ]
+    console.print(
+        f"[bold]{file.name}[/bold]: [{color}]{result.termination}[/{color}], solution {result.solution_status}"
+        + (f" (read from {result.solver})" if result.solver else "")
+    )
     if result.objective is not None:
         console.print(f"objective: {result.objective:g}")
     if result.error:
@@ -63,17 +67,24 @@ def _summary(result: ExecResult, file: Path) -> None:
         console.rule("stdout")
         console.print(result.stdout.rstrip()[-3000:], highlight=False, markup=False)
     timings = result.timings
-    console.print(f"[dim]wall {timings.wall_s * 1000:.0f} ms, cpu {timings.cpu_s * 1000:.0f} ms; "
-                  f"isolation: {', '.join(result.isolation) or 'none'}"
-                  + (f"; missing: {', '.join(result.isolation_missing)}" if result.isolation_missing else "") + "[/dim]")
+    console.print(
+        f"[dim]wall {timings.wall_s * 1000:.0f} ms, cpu {timings.cpu_s * 1000:.0f} ms; "
+        f"isolation: {', '.join(result.isolation) or 'none'}"
+        + (f"; missing: {', '.join(result.isolation_missing)}" if result.isolation_missing else "")
+        + "[/dim]"
+    )
 
 
 def exec_command(
     file: Annotated[Path, typer.Argument(help="A Python solver program (.py) or a MiniZinc model (.mzn).")],
     language: Annotated[str | None, typer.Option(help="python or minizinc; default from the file suffix.")] = None,
     timeout: Annotated[float, typer.Option(help="Wall-clock limit in seconds.", min=0.1)] = 60.0,
-    memory_mb: Annotated[int, typer.Option("--memory-mb", help="Address-space limit beyond the preloaded solvers, MB.", min=16)] = 4096,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the ExecResult as one JSON object on the last line.")] = False,
+    memory_mb: Annotated[
+        int, typer.Option("--memory-mb", help="Address-space limit beyond the preloaded solvers, MB.", min=16)
+    ] = 4096,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the ExecResult as one JSON object on the last line.")
+    ] = False,
 ) -> None:
     """Run one program in the sandbox and print what happened (termination, solution, values)."""
     from optagent.solvers.result import Limits

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 @models_app.command("check")
 def check_command(
     model: Annotated[str | None, typer.Option("--model", help="model spec to check, e.g. vllm/Qwen/Qwen3-8B")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible API root, e.g. http://host:8000/v1")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible API root, e.g. http://host:8000/v1")
+    ] = None,
 ) -> None:
     """Say which endpoints answer, the model names they serve and a latency figure; exit 1 if none answers."""
     from optagent.agent.models.check import check_endpoints

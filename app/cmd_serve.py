@@ -21,7 +21,9 @@ def _announce(base_url: str, spec: str) -> None:
     typer.echo(f"use: --model {spec} --base-url {base_url}")
 
 
-def _serve_llamacpp(model: str | None, gguf: Path | None, host: str, port: int, max_model_len: int | None, dry_run: bool) -> None:
+def _serve_llamacpp(
+    model: str | None, gguf: Path | None, host: str, port: int, max_model_len: int | None, dry_run: bool
+) -> None:
     from optagent.agent.models.llamacpp_server import LlamaCppServer, smollm2_gguf
     from optagent.app.serve import check_port_free
 
@@ -29,7 +31,9 @@ def _serve_llamacpp(model: str | None, gguf: Path | None, host: str, port: int, 
         raise OptagentError(f"--gguf {gguf} does not exist; pass the path of a .gguf model file")
     path = gguf or smollm2_gguf()
     alias = model or path.stem
-    server = LlamaCppServer(path, alias=alias, host=host, port=port, n_ctx=max_model_len or 4096, startup_timeout_s=300.0)
+    server = LlamaCppServer(
+        path, alias=alias, host=host, port=port, n_ctx=max_model_len or 4096, startup_timeout_s=300.0
+    )
     if dry_run:
         typer.echo(shlex.join(server.command()))
         return
@@ -77,16 +81,25 @@ def _serve_vllm(options: VllmOptions, dry_run: bool, startup_timeout: float) -> 
 
 
 def serve_command(
-    model: Annotated[str | None, typer.Argument(help="Hugging Face model id for vLLM (e.g. Qwen/Qwen3-8B); for llama.cpp, the served name")] = None,
+    model: Annotated[
+        str | None,
+        typer.Argument(help="Hugging Face model id for vLLM (e.g. Qwen/Qwen3-8B); for llama.cpp, the served name"),
+    ] = None,
     backend: Annotated[str, typer.Option(help="vllm (CUDA GPU) or llamacpp (CPU, a GGUF file)")] = "vllm",
-    gguf: Annotated[Path | None, typer.Option(help="llamacpp: the .gguf model file (default: the packaged SmolLM2-135M)")] = None,
+    gguf: Annotated[
+        Path | None, typer.Option(help="llamacpp: the .gguf model file (default: the packaged SmolLM2-135M)")
+    ] = None,
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="port (default: 8000 for vLLM, 8080 for llama.cpp)")] = None,
     tensor_parallel_size: Annotated[int | None, typer.Option(help="vllm: GPUs to shard the model over")] = None,
     gpu_memory_utilization: Annotated[float | None, typer.Option(help="vllm: share of GPU memory to use, 0-1")] = None,
     max_model_len: Annotated[int | None, typer.Option(help="context length in tokens")] = None,
-    chat_template: Annotated[str | None, typer.Option(help="vllm: a chat template file, for models without one")] = None,
-    startup_timeout: Annotated[float, typer.Option(help="vllm: seconds to wait for health (includes the download)")] = 1800.0,
+    chat_template: Annotated[
+        str | None, typer.Option(help="vllm: a chat template file, for models without one")
+    ] = None,
+    startup_timeout: Annotated[
+        float, typer.Option(help="vllm: seconds to wait for health (includes the download)")
+    ] = 1800.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the server command and exit")] = False,
 ) -> None:
     """Start a model server and print the base URL and the --model spec to use with it."""
@@ -110,8 +123,13 @@ def serve_command(
     from optagent.app.serve import VllmOptions
 
     options = VllmOptions(
-        model=model, host=host, port=port or 8000, tensor_parallel_size=tensor_parallel_size,
-        gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len, chat_template=chat_template,
+        model=model,
+        host=host,
+        port=port or 8000,
+        tensor_parallel_size=tensor_parallel_size,
+        gpu_memory_utilization=gpu_memory_utilization,
+        max_model_len=max_model_len,
+        chat_template=chat_template,
     )
     _serve_vllm(options, dry_run, startup_timeout)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
 
+
 def _problem_text(text: str | None, file: Path | None) -> str:
     if text is not None and file is not None:
         raise OptagentError("give the problem either as TEXT or with --file, not both")
@@ -108,7 +109,9 @@ def print_answer(answer: Answer) -> None:
         lines += [f"- set `{s.name}`: {s.text}" for s in formulation.sets]
         lines += [f"- parameter `{p.name}` = {p.value}: {p.text}" for p in formulation.parameters]
         lines += [f"- variable `{v.name}` ({v.domain.value}): {v.text}" for v in formulation.variables]
-        lines.append(f"- objective ({formulation.objective.sense}): `{formulation.objective.latex}` {formulation.objective.text}")
+        lines.append(
+            f"- objective ({formulation.objective.sense}): `{formulation.objective.latex}` {formulation.objective.text}"
+        )
         lines += [f"- constraint {c.name}: `{c.latex}` {c.text}" for c in formulation.constraints]
         console.print(Panel(Markdown("\n".join(lines)), title="Formulation"))
     if answer.code:

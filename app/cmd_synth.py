@@ -39,22 +39,33 @@ def synth_command(
     target: Annotated[str | None, typer.Option(help="solver target for every problem; default: one per kind")] = None,
     check_strategy: Annotated[str, typer.Option(help="agent strategy of the independent check")] = "orthought",
     dedup_threshold: Annotated[float, typer.Option(help="near-duplicate Jaccard threshold on word 3-grams")] = 0.5,
-    max_candidates: Annotated[int | None, typer.Option(help="give up after this many candidates (default 20 * n)")] = None,
+    max_candidates: Annotated[
+        int | None, typer.Option(help="give up after this many candidates (default 20 * n)")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="seconds per program run")] = 60.0,
     max_tokens: MaxTokensOption = 4096,
     rng_seed: Annotated[int, typer.Option(help="seed of the seed choice per candidate")] = 0,
 ) -> None:
     """Synthesize verified optimization problems (ReSocratic): JSONL, chat SFT export, HF dataset."""
+    from pydantic import ValidationError
+
     from optagent.agent.synth.settings import SynthSettings
     from optagent.app.model_choice import model_roles
     from optagent.solvers.result import Limits
-    from pydantic import ValidationError
 
     try:
         settings = SynthSettings(
-            n=n, kinds=parse_kinds(kinds), concurrency=concurrency, max_candidates=max_candidates,
-            temperature=temperature, dedup_threshold=dedup_threshold, target=target,
-            check_strategy=check_strategy, max_tokens=max_tokens, limits=Limits(timeout_s=timeout), rng_seed=rng_seed,
+            n=n,
+            kinds=parse_kinds(kinds),
+            concurrency=concurrency,
+            max_candidates=max_candidates,
+            temperature=temperature,
+            dedup_threshold=dedup_threshold,
+            target=target,
+            check_strategy=check_strategy,
+            max_tokens=max_tokens,
+            limits=Limits(timeout_s=timeout),
+            rng_seed=rng_seed,
         )
     except ValidationError as error:
         first = error.errors()[0]
@@ -71,12 +82,13 @@ def synth_command(
         console.print(f"warning: {warning}", style="yellow")
     console.print(f"outputs in {out}: problems.jsonl, sft.jsonl, dataset/, report.md")
     if report.kept < settings.n:
-        console.print(f"kept {report.kept} of {settings.n}: the candidate budget ran out; raise --max-candidates and rerun to go on")
+        console.print(
+            f"kept {report.kept} of {settings.n}: the candidate budget ran out; raise --max-candidates and rerun to go on"
+        )
         raise typer.Exit(1)
 
 
 async def _run(settings, roles, out: Path, seeds: Path | None):
-    from optagent.agent.synth.job import run_job
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -85,7 +97,15 @@ async def _run(settings, roles, out: Path, seeds: Path | None):
         TimeElapsedColumn,
     )
 
-    columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"), TimeElapsedColumn())
+    from optagent.agent.synth.job import run_job
+
+    columns = (
+        TextColumn("[bold]synth"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("kept", total=settings.n, counts="")
 

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 ModelOption = Annotated[
     str | None,
-    typer.Option("--model", help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else embedded)"),
+    typer.Option(
+        "--model", help="model spec for every role, e.g. vllm/Qwen/Qwen3-8B (default: $OPTAGENT_MODEL, else embedded)"
+    ),
 ]
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role (repeatable)")]
 BaseUrlOption = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")]

@@ -67,10 +67,17 @@ def vllm_command(options: VllmOptions) -> list[str]:
     overridden = {flag for flag in mine if flag.startswith("--")}
     profile_flags = _without(profile.serve_flags, overridden) if profile else []
     return [
-        "vllm", "serve", options.model,
-        "--host", options.host, "--port", str(options.port),
-        "--served-model-name", options.model,
-        *profile_flags, *mine,
+        "vllm",
+        "serve",
+        options.model,
+        "--host",
+        options.host,
+        "--port",
+        str(options.port),
+        "--served-model-name",
+        options.model,
+        *profile_flags,
+        *mine,
     ]
 
 
@@ -90,7 +97,9 @@ def check_vllm_runnable() -> None:
     smi = shutil.which("nvidia-smi")
     listed = subprocess.run([smi, "-L"], capture_output=True, text=True, check=False).stdout if smi else ""
     if "GPU" not in listed:
-        raise OptagentError(f"no CUDA GPU is visible (nvidia-smi lists none), and vLLM needs one; {VLLM_HINT.split(', or ')[1]}")
+        raise OptagentError(
+            f"no CUDA GPU is visible (nvidia-smi lists none), and vLLM needs one; {VLLM_HINT.split(', or ')[1]}"
+        )
 
 
 def wait_healthy(process: subprocess.Popen[bytes], base: str, timeout_s: float) -> None:
@@ -98,11 +107,15 @@ def wait_healthy(process: subprocess.Popen[bytes], base: str, timeout_s: float) 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise OptagentError(f"vllm serve exited with code {process.returncode} before it was healthy; its output above says why")
+            raise OptagentError(
+                f"vllm serve exited with code {process.returncode} before it was healthy; its output above says why"
+            )
         try:
             if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(1.0)
-    raise OptagentError(f"vllm serve did not become healthy at {base}/health within {timeout_s:g}s; raise --startup-timeout (downloads take long)")
+    raise OptagentError(
+        f"vllm serve did not become healthy at {base}/health within {timeout_s:g}s; raise --startup-timeout (downloads take long)"
+    )

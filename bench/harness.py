@@ -72,23 +72,29 @@ class Timed:
 
 
 async def run(args: argparse.Namespace, base_url: str, out: Path, timed: list[Timed]):
+    from rich.console import Console
+
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
     from optagent.evals.log import RunHeader
     from optagent.evals.producers import AgentProducer
     from optagent.evals.runner import EvalConfig, run_eval
-    from rich.console import Console
 
-    roles = ModelRoles.from_specs(
-        "vllm/fake-model", base_url=base_url, concurrency=args.concurrency, timeout_s=60.0
-    )
+    roles = ModelRoles.from_specs("vllm/fake-model", base_url=base_url, concurrency=args.concurrency, timeout_s=60.0)
     settings = AgentSettings.for_strategy("direct", explain=False)
     config = EvalConfig(
-        benchmark=args.benchmark, out=out, data_dir=args.data, limit=args.problems,
-        concurrency=args.concurrency, workers=args.workers,
+        benchmark=args.benchmark,
+        out=out,
+        data_dir=args.data,
+        limit=args.problems,
+        concurrency=args.concurrency,
+        workers=args.workers,
     )
     header = RunHeader(
-        benchmark=args.benchmark, source="agent", models=roles.specs(), strategy="direct",
+        benchmark=args.benchmark,
+        source="agent",
+        models=roles.specs(),
+        strategy="direct",
         settings=settings.model_dump(mode="json"),
     )
     console = Console(stderr=True, quiet=not args.progress)
@@ -109,7 +115,9 @@ def main() -> None:
     args = parser.parse_args()
 
     ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.get_context("spawn").Process(target=serve, args=(REPLIES[args.reply], args.latency, theirs))
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(REPLIES[args.reply], args.latency, theirs)
+    )
     server.start()
     base_url = ours.recv()
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,7 +136,9 @@ def main() -> None:
     ideal = summary.n * args.latency / args.concurrency
     waves = math.ceil(summary.n / args.concurrency) * args.latency
     steady = timed[0].last_end - (timed[0].first_start or 0.0)
-    exec_floor = sum(r.timings.exec_s for r in result.records) / (args.workers or min(args.concurrency, os.cpu_count() or 1))
+    exec_floor = sum(r.timings.exec_s for r in result.records) / (
+        args.workers or min(args.concurrency, os.cpu_count() or 1)
+    )
     cpu = (self_after.ru_utime - self_before.ru_utime) + (self_after.ru_stime - self_before.ru_stime)
     sandbox_cpu = children.ru_utime + children.ru_stime - server_cpu
     cpu_floor = (cpu + server_cpu + sandbox_cpu) / (os.cpu_count() or 1)

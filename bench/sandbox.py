@@ -110,10 +110,14 @@ async def main(runs: int, cold_runs: int, only: list[str]) -> None:
     started = time.perf_counter()
     async with Sandbox(workers=2) as sandbox:
         start_s = time.perf_counter() - started
-        print(f"pool start (zygote import + warm-up): {start_s:.2f} s; isolation: "
-              + ", ".join((await sandbox.run("pass")).isolation))
+        print(
+            f"pool start (zygote import + warm-up): {start_s:.2f} s; isolation: "
+            + ", ".join((await sandbox.run("pass")).isolation)
+        )
         print()
-        print("| program | cold median | cold p95 | pool median | pool p95 | pool CPU/run | speed-up | runs (cold/pool) |")
+        print(
+            "| program | cold median | cold p95 | pool median | pool p95 | pool CPU/run | speed-up | runs (cold/pool) |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for name, code in PROGRAMS.items():
             if only and not any(word.lower() in name.lower() for word in only):
@@ -123,14 +127,18 @@ async def main(runs: int, cold_runs: int, only: list[str]) -> None:
             pool, cpu_s = await pooled(sandbox, code, runs)
             baseline = cold(code, cold_runs)
             cold_median, pool_median = statistics.median(baseline), statistics.median(pool)
-            print(f"| {name} | {cold_median * 1000:.0f} ms | {percentile(baseline, 0.95) * 1000:.0f} ms "
-                  f"| {pool_median * 1000:.1f} ms | {percentile(pool, 0.95) * 1000:.1f} ms | {cpu_s * 1000:.1f} ms "
-                  f"| {cold_median / pool_median:.1f}x | {cold_runs}/{runs} |")
+            print(
+                f"| {name} | {cold_median * 1000:.0f} ms | {percentile(baseline, 0.95) * 1000:.0f} ms "
+                f"| {pool_median * 1000:.1f} ms | {percentile(pool, 0.95) * 1000:.1f} ms | {cpu_s * 1000:.1f} ms "
+                f"| {cold_median / pool_median:.1f}x | {cold_runs}/{runs} |"
+            )
         rss, pss = resident_mb(sandbox.zygote_pid)
         parent_rss, _ = resident_mb(int(Path("/proc/self/stat").read_text().split()[0]))
         print()
-        print(f"pool resident memory while idle: zygote RSS {rss:.0f} MB (PSS {pss:.0f} MB); "
-              f"calling process RSS {parent_rss:.0f} MB. Each run adds only the pages it writes (copy-on-write).")
+        print(
+            f"pool resident memory while idle: zygote RSS {rss:.0f} MB (PSS {pss:.0f} MB); "
+            f"calling process RSS {parent_rss:.0f} MB. Each run adds only the pages it writes (copy-on-write)."
+        )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def bench_dedup(sizes: list[int]) -> None:
     index = NearDuplicateIndex()
     exact: list[set[bytes]] = []
     print("\n## Near-duplicate index (MinHash LSH, 128 permutations, threshold 0.5)\n")
-    print("| kept | insert median ms | insert p95 ms | query median ms | query p95 ms | brute-force query median ms | ratio |")
+    print(
+        "| kept | insert median ms | insert p95 ms | query median ms | query p95 ms | brute-force query median ms | ratio |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     inserted = 0
     insert_times: list[float] = []
@@ -194,8 +196,12 @@ async def bench_job(latency: float, n: int, concurrency: int, workers: int) -> N
         pipeline.NearDuplicateIndex.claim = real_claim
     own_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     calls = report.tokens.calls
-    print(f"\n## Whole job: fake server, {latency:g} s per model call, concurrency {concurrency}, {workers} sandbox workers\n")
-    print("| kept | candidates | wall s | kept/min | model calls | calls/s | job CPU s (main) | sandbox CPU s (runs) | main peak RSS MB | sandbox busy | dedup ms/candidate |")
+    print(
+        f"\n## Whole job: fake server, {latency:g} s per model call, concurrency {concurrency}, {workers} sandbox workers\n"
+    )
+    print(
+        "| kept | candidates | wall s | kept/min | model calls | calls/s | job CPU s (main) | sandbox CPU s (runs) | main peak RSS MB | sandbox busy | dedup ms/candidate |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| {report.kept} | {report.candidates} | {elapsed:.1f} | {report.kept / elapsed * 60:.0f} | {calls} | {calls / elapsed:.1f} "
@@ -204,7 +210,9 @@ async def bench_job(latency: float, n: int, concurrency: int, workers: int) -> N
         f"| {statistics.median(claim_times) * 1e3:.2f} |"
     )
     ideal = concurrency / (8 * latency) * 60
-    print(f"\nModel-bound ceiling: {concurrency} candidates in flight x 8 sequential calls of {latency:g} s = {ideal:.0f} candidates/min.")
+    print(
+        f"\nModel-bound ceiling: {concurrency} candidates in flight x 8 sequential calls of {latency:g} s = {ideal:.0f} candidates/min."
+    )
 
 
 def main() -> None:

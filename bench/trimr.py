@@ -37,7 +37,11 @@ def _load(path: Path):
 
 
 _scripted = _load(TESTS / "trimr" / "scripted.py")  # by path: this file is also named trimr
-ScriptedReasoner, ScriptedVerifier, stated_answer = _scripted.ScriptedReasoner, _scripted.ScriptedVerifier, _scripted.stated_answer
+ScriptedReasoner, ScriptedVerifier, stated_answer = (
+    _scripted.ScriptedReasoner,
+    _scripted.ScriptedVerifier,
+    _scripted.stated_answer,
+)
 
 from optagent.agent.models import get_model
 from optagent.agent.trimr import TrimRSettings
@@ -80,12 +84,22 @@ def _work(rng: random.Random) -> str:
 
 def _paragraph(rng: random.Random, marker: str | None, answer: str | None, confident: bool = True) -> str:
     opening = f"{marker}, " if marker else ""
-    lead = rng.choice(["let me recompute the objective", "checking the constraints again", "I want to be sure",
-                       "reconsider the binding rows", "trying the other branch", "looking at the cost terms"])
+    lead = rng.choice(
+        [
+            "let me recompute the objective",
+            "checking the constraints again",
+            "I want to be sure",
+            "reconsider the binding rows",
+            "trying the other branch",
+            "looking at the cost terms",
+        ]
+    )
     text = f"{opening}{lead}. {_work(rng)}"
     if answer is not None:
         if confident:
-            end = rng.choice(["So the answer is", "Therefore the answer is", "That confirms the answer is", "Hence the answer is"])
+            end = rng.choice(
+                ["So the answer is", "Therefore the answer is", "That confirms the answer is", "Hence the answer is"]
+            )
         else:
             end = rng.choice(["Maybe the answer is", "Perhaps the answer is", "For now the answer is"])
         text += f" {end} {answer}."
@@ -135,14 +149,23 @@ def generate(count: int, seed: int) -> list[Trace]:
                 parts.append(_paragraph(rng, rng.choice(MARKERS), None))
             parts.append(_paragraph(rng, rng.choice(MARKERS), answer))
         reasoning = "".join(parts)
-        traces.append(Trace(f"trace-{number}", kind, reasoning, f"The answer is {answer}.",
-                            converged / len(reasoning) if converged else None))
+        traces.append(
+            Trace(
+                f"trace-{number}",
+                kind,
+                reasoning,
+                f"The answer is {answer}.",
+                converged / len(reasoning) if converged else None,
+            )
+        )
     return traces
 
 
 def _serve(traces: dict[str, tuple[str, str]], delay_s: float, ports, stop) -> None:
     with (
-        FakeOpenAI(models=("bench-qwen3-thinker",), reply=ScriptedReasoner(traces), chunk_chars=4, chunk_delay_s=delay_s) as r,
+        FakeOpenAI(
+            models=("bench-qwen3-thinker",), reply=ScriptedReasoner(traces), chunk_chars=4, chunk_delay_s=delay_s
+        ) as r,
         FakeOpenAI(models=("bench-qwen2.5-verifier",), reply=ScriptedVerifier(), latency_s=VERIFIER_LATENCY_S) as v,
     ):
         ports.put((r.base_url, v.base_url))
@@ -191,8 +214,10 @@ def report(traces: list[Trace], plain: list[Run], trimmed: list[Run], rate: floa
         "normal": [i for i, t in enumerate(traces) if t.kind == "normal"],
         "all": list(range(len(traces))),
     }
-    print(f"{'traces':<18}{'n':>4} {'tokens plain med/p95':>21} {'tokens TrimR med/p95':>21} {'saved':>7}"
-          f" {'wall plain med/p95 s':>21} {'wall TrimR med/p95 s':>21} {'changed':>8}  rules")
+    print(
+        f"{'traces':<18}{'n':>4} {'tokens plain med/p95':>21} {'tokens TrimR med/p95':>21} {'saved':>7}"
+        f" {'wall plain med/p95 s':>21} {'wall TrimR med/p95 s':>21} {'changed':>8}  rules"
+    )
     for name, idx in groups.items():
         if not idx:
             continue
@@ -206,11 +231,13 @@ def report(traces: list[Trace], plain: list[Run], trimmed: list[Run], rate: floa
         for i in idx:
             rule = trimmed[i].extra["rule"] or "none"
             rules[rule] = rules.get(rule, 0) + 1
-        print(f"{name:<18}{len(idx):>4} {statistics.median(p_tok):>10.0f} {_q(p_tok, .95):>10.0f}"
-              f" {statistics.median(t_tok):>10.0f} {_q(t_tok, .95):>10.0f} {saved:>7.1%}"
-              f" {statistics.median(p_wall):>10.2f} {_q(p_wall, .95):>10.2f}"
-              f" {statistics.median(t_wall):>10.2f} {_q(t_wall, .95):>10.2f} {changed:>8}  "
-              + ", ".join(f"{k} {v}" for k, v in sorted(rules.items())))
+        print(
+            f"{name:<18}{len(idx):>4} {statistics.median(p_tok):>10.0f} {_q(p_tok, 0.95):>10.0f}"
+            f" {statistics.median(t_tok):>10.0f} {_q(t_tok, 0.95):>10.0f} {saved:>7.1%}"
+            f" {statistics.median(p_wall):>10.2f} {_q(p_wall, 0.95):>10.2f}"
+            f" {statistics.median(t_wall):>10.2f} {_q(t_wall, 0.95):>10.2f} {changed:>8}  "
+            + ", ".join(f"{k} {v}" for k, v in sorted(rules.items()))
+        )
     stats = [r.extra for r in trimmed]
     calls = sum(s["verifier_calls"] for s in stats)
     busy = sum(s["verifier_latency_s"] for s in stats)
@@ -219,28 +246,38 @@ def report(traces: list[Trace], plain: list[Run], trimmed: list[Run], rate: floa
     never_cut = [i for i, s in enumerate(stats) if s["rule"] is None]
     slowdown = [trimmed[i].wall_s / plain[i].wall_s - 1 for i in never_cut]
     print()
-    print(f"verifier: {calls} calls, {calls / len(stats):.1f} per request, mean latency {busy / max(calls, 1) * 1000:.0f} ms,"
-          f" max {max(s['verifier_latency_max_s'] for s in stats) * 1000:.0f} ms")
-    print(f"verifier overhead: tokens streamed past the deciding thought while verdicts were pending = "
-          f"{lag_s:.1f} s of {wall:.1f} s TrimR wall time ({lag_s / wall:.1%})")
+    print(
+        f"verifier: {calls} calls, {calls / len(stats):.1f} per request, mean latency {busy / max(calls, 1) * 1000:.0f} ms,"
+        f" max {max(s['verifier_latency_max_s'] for s in stats) * 1000:.0f} ms"
+    )
+    print(
+        f"verifier overhead: tokens streamed past the deciding thought while verdicts were pending = "
+        f"{lag_s:.1f} s of {wall:.1f} s TrimR wall time ({lag_s / wall:.1%})"
+    )
     if slowdown:
-        print(f"never-cut requests: wall time vs plain, median {statistics.median(slowdown):+.1%},"
-              f" p95 {_q(slowdown, .95):+.1%} (n={len(slowdown)})")
+        print(
+            f"never-cut requests: wall time vs plain, median {statistics.median(slowdown):+.1%},"
+            f" p95 {_q(slowdown, 0.95):+.1%} (n={len(slowdown)})"
+        )
 
 
 async def main_async(args: argparse.Namespace) -> None:
     traces = generate(args.traces, args.seed)
     context = multiprocessing.get_context("fork")
     ports, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=({t.key: (t.reasoning, t.content) for t in traces}, 1 / args.rate, ports, stop))
+    server = context.Process(
+        target=_serve, args=({t.key: (t.reasoning, t.content) for t in traces}, 1 / args.rate, ports, stop)
+    )
     server.start()
     try:
         reasoning_url, verifier_url = ports.get(timeout=30)
         model = get_model("vllm/bench-qwen3-thinker", base_url=reasoning_url, concurrency=4 * args.concurrency)
         verifier = get_model("vllm/bench-qwen2.5-verifier", base_url=verifier_url, concurrency=16 * args.concurrency)
         trimr = TrimR(model, verifier, TrimRSettings())
-        print(f"{len(traces)} traces, {args.concurrency} in flight, {args.rate:g} tokens/s per stream, "
-              f"verifier latency {VERIFIER_LATENCY_S * 1000:.0f} ms")
+        print(
+            f"{len(traces)} traces, {args.concurrency} in flight, {args.rate:g} tokens/s per stream, "
+            f"verifier latency {VERIFIER_LATENCY_S * 1000:.0f} ms"
+        )
         started = time.perf_counter()
         plain = await _all(lambda t: _plain(model, t), traces, args.concurrency)
         plain_s = time.perf_counter() - started

@@ -98,7 +98,9 @@ class CPBench(Benchmark):
         if solution is None:
             return Score(correct=False, strict=False, outcome=Outcome.NO_ANSWER, detail="no JSON object in the output")
         if context.sandbox is None:
-            raise OptagentError("CP-Bench grading runs the reference model in the sandbox; pass one in the scoring context")
+            raise OptagentError(
+                "CP-Bench grading runs the reference model in the sandbox; pass one in the scoring context"
+            )
         code = checking_program(reference, solution)
         result = await context.sandbox.run(code, Language.PYTHON, context.limits)
         verdict = _read_verdict(result.stdout)
@@ -178,7 +180,12 @@ def output_expressions(source: str) -> dict[str, str | None]:
     }
     printed: ast.Dict | None = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dumps" and node.args:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "dumps"
+            and node.args
+        ):
             argument = node.args[0]
             printed = argument if isinstance(argument, ast.Dict) else dicts.get(getattr(argument, "id", ""), printed)
     if printed is None or not all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in printed.keys):
@@ -190,9 +197,18 @@ def _unwrap(node: ast.expr) -> str | None:
     while True:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _UNWRAP_METHODS:
             node = node.func.value
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _UNWRAP_CALLS and len(node.args) == 1:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _UNWRAP_CALLS
+            and len(node.args) == 1
+        ):
             node = node.args[0]
-        elif isinstance(node, ast.ListComp) and len(node.generators) == 1 and isinstance(node.generators[0].target, ast.Name):
+        elif (
+            isinstance(node, ast.ListComp)
+            and len(node.generators) == 1
+            and isinstance(node.generators[0].target, ast.Name)
+        ):
             element = _unwrap(node.elt)
             if element != node.generators[0].target.id:
                 return None
@@ -217,7 +233,9 @@ def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
             tree = ast.parse(source)
         except (SyntaxError, UnicodeDecodeError) as error:
             line = getattr(error, "lineno", None)
-            skipped.append(SkippedRecord(file=reference, line=line, id=folder.name, reason=f"unreadable reference ({error})"))
+            skipped.append(
+                SkippedRecord(file=reference, line=line, id=folder.name, reason=f"unreadable reference ({error})")
+            )
             continue
         description = ast.get_docstring(tree)
         if not description:
@@ -229,7 +247,9 @@ def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
             try:
                 instances = json.loads(instance_file.read_text(encoding="utf-8"))
             except ValueError as error:
-                skipped.append(SkippedRecord(file=instance_file, id=folder.name, reason=f"instances are not JSON ({error})"))
+                skipped.append(
+                    SkippedRecord(file=instance_file, id=folder.name, reason=f"instances are not JSON ({error})")
+                )
                 continue
         outputs = output_expressions(source)
         optimizing = any(
@@ -271,7 +291,11 @@ def _read_statements(path: Path) -> tuple[list[Problem], list[SkippedRecord]]:
                     decision_variables=list(value.get("decision_variables") or []),
                     is_optimization=optimizing,
                 ),
-                kind=None if optimizing is None else ProblemKind.CP_OPTIMIZATION if optimizing else ProblemKind.CP_SATISFACTION,
+                kind=None
+                if optimizing is None
+                else ProblemKind.CP_OPTIMIZATION
+                if optimizing
+                else ProblemKind.CP_SATISFACTION,
                 category=value.get("category"),
                 metadata={
                     "instances": value.get("instances") or [],

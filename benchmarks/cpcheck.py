@@ -79,7 +79,9 @@ def check(payload_json):
         return _verdict(False, f"cannot pin the printed values: {error}")
     model += constraints
     if not model.solve():
-        return _verdict(False, "the printed solution violates the reference model", reference_objective=reference_objective)
+        return _verdict(
+            False, "the printed solution violates the reference model", reference_objective=reference_objective
+        )
     objective = model.objective_value() if optimizing else None
     if optimizing and objective != reference_objective:
         return _verdict(
@@ -88,5 +90,9 @@ def check(payload_json):
             objective=objective,
             reference_objective=reference_objective,
         )
-    return _verdict(True, "satisfies the reference model" + (" at its optimum" if optimizing else ""),
-                    objective=objective, reference_objective=reference_objective)
+    return _verdict(
+        True,
+        "satisfies the reference model" + (" at its optimum" if optimizing else ""),
+        objective=objective,
+        reference_objective=reference_objective,
+    )

@@ -38,7 +38,9 @@ class LogiOR(Benchmark):
         problems: list[Problem] = []
         for record in records:
             value = record.value
-            record_id = record.key or (str(value.get("id")) if isinstance(value, dict) and "id" in value else f"line{record.line}")
+            record_id = record.key or (
+                str(value.get("id")) if isinstance(value, dict) and "id" in value else f"line{record.line}"
+            )
 
             def skip(reason: str, record_id: str = record_id, line: int = record.line) -> None:
                 skipped.append(SkippedRecord(file=path, line=line, id=record_id, reason=reason))

@@ -29,18 +29,73 @@ _OBJECTIVE_WORDS = (
     "total maximum minimum maximal minimal maximized minimized optimal optimum objective profit cost revenue "
     "income earning expense payout return ratio efficiency average expected overall net sum score utility"
 )
-_STOP = frozenset("the of a an to and for in on per is be by that which its with from at as this it each all".split())
-_LEAD = frozenset("the a an total overall its their her his our your my".split())
-_MEASURE = frozenset("number amount quantity sum count".split())
-_BREAK = frozenset("of for in by to that from while subject with per and which on at under given so".split())
+_STOP = frozenset(
+    [
+        "the",
+        "of",
+        "a",
+        "an",
+        "to",
+        "and",
+        "for",
+        "in",
+        "on",
+        "per",
+        "is",
+        "be",
+        "by",
+        "that",
+        "which",
+        "its",
+        "with",
+        "from",
+        "at",
+        "as",
+        "this",
+        "it",
+        "each",
+        "all",
+    ]
+)
+_LEAD = frozenset(["the", "a", "an", "total", "overall", "its", "their", "her", "his", "our", "your", "my"])
+_MEASURE = frozenset(["number", "amount", "quantity", "sum", "count"])
+_BREAK = frozenset(
+    [
+        "of",
+        "for",
+        "in",
+        "by",
+        "to",
+        "that",
+        "from",
+        "while",
+        "subject",
+        "with",
+        "per",
+        "and",
+        "which",
+        "on",
+        "at",
+        "under",
+        "given",
+        "so",
+    ]
+)
 _DECISION = re.compile(
     r"^(?:the\s+)?(?:optimal\s+)?(?:number|amount|quantity|units?|acres?|hours|whether|open|money|level|"
     r"proportion|percentage|fraction|investment|invested|allocation)\b|^(?:how many|is|should)\b",
     re.IGNORECASE,
 )
-_GOAL_VERB = re.compile(r"\b(?:maximi[sz](?:e|es|ed|ing)|minimi[sz](?:e|es|ed|ing)|reduce)((?:[ \t]+[\w-]+){1,8})", re.I)
-_SUPERLATIVE = re.compile(r"(?<!at )\b(?:largest|smallest|least|maximum|minimum|greatest|lowest|highest)((?:[ \t]+[\w-]+){1,3})", re.I)
-_IS_EXTREME = re.compile(r"\b([\w-]+)\s+is\s+(?:a\s+|the\s+)?(?:maximum|minimum|maximized|minimized|largest|smallest)\b", re.I)
+_GOAL_VERB = re.compile(
+    r"\b(?:maximi[sz](?:e|es|ed|ing)|minimi[sz](?:e|es|ed|ing)|reduce)((?:[ \t]+[\w-]+){1,8})", re.IGNORECASE
+)
+_SUPERLATIVE = re.compile(
+    r"(?<!at )\b(?:largest|smallest|least|maximum|minimum|greatest|lowest|highest)((?:[ \t]+[\w-]+){1,3})",
+    re.IGNORECASE,
+)
+_IS_EXTREME = re.compile(
+    r"\b([\w-]+)\s+is\s+(?:a\s+|the\s+)?(?:maximum|minimum|maximized|minimized|largest|smallest)\b", re.IGNORECASE
+)
 
 
 def _stem(word: str) -> str:
@@ -75,7 +130,9 @@ def _head(span: str) -> list[str]:
 
 def goal_words(question: str) -> set[str]:
     """Stemmed head words of what the question asks to maximize or minimize."""
-    spans = [match.group(1) for pattern in (_GOAL_VERB, _SUPERLATIVE, _IS_EXTREME) for match in pattern.finditer(question)]
+    spans = [
+        match.group(1) for pattern in (_GOAL_VERB, _SUPERLATIVE, _IS_EXTREME) for match in pattern.finditer(question)
+    ]
     return {word for span in spans for word in _head(span) if word not in _STOP and len(word) > 2}
 
 

@@ -121,9 +121,14 @@ class OptiBench(Benchmark):
             correct = False
             final = outcome or _verdict_or_ungraded(objective_correct)
         else:
-            misses = [key for key, label in targets.named.items() if not absolute_match(named.get(key), label, TOLERANCE)]
+            misses = [
+                key for key, label in targets.named.items() if not absolute_match(named.get(key), label, TOLERANCE)
+            ]
             correct = not misses
-            notes.append(f"named values {how}; " + (f"{len(misses)} of {len(targets.named)} off: {misses[:3]}" if misses else "all targets within 1e-4"))
+            notes.append(
+                f"named values {how}; "
+                + (f"{len(misses)} of {len(targets.named)} off: {misses[:3]}" if misses else "all targets within 1e-4")
+            )
             final = Outcome.CORRECT if correct else outcome or Outcome.WRONG
         if "label_issue" in problem.metadata:
             notes.append(f"known label issue: {problem.metadata['label_issue']}")

@@ -33,12 +33,7 @@ class Targets(BaseModel):
 
     @property
     def has_answer(self) -> bool:
-        return (
-            self.infeasible
-            or self.objective is not None
-            or bool(self.named)
-            or self.reference_model is not None
-        )
+        return self.infeasible or self.objective is not None or bool(self.named) or self.reference_model is not None
 
 
 class Problem(BaseModel):

@@ -100,7 +100,9 @@ def pull(benchmark: str, data_dir: Path, override: str | None = None, console: C
         try:
             _, broken = read_records(partial)
         except OptagentError as error:
-            raise OptagentError(f"the file from {url} is not a benchmark file ({error}); nothing was replaced") from None
+            raise OptagentError(
+                f"the file from {url} is not a benchmark file ({error}); nothing was replaced"
+            ) from None
         if broken:
             raise OptagentError(f"the file from {url} is damaged ({broken[0].reason}); nothing was replaced, try again")
         count = _count(source.benchmark, partial, url)
@@ -120,8 +122,12 @@ def _download(url: str, destination: Path, console: Console) -> None:
     import httpx
 
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=console,
+        transient=True,
     )
     try:
         with httpx.stream("GET", url, follow_redirects=True, timeout=httpx.Timeout(30.0)) as response:

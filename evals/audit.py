@@ -9,8 +9,9 @@ score passes.
 
 from __future__ import annotations
 
-from optagent.evals.log import SampleRecord, natural_key
 from pydantic import BaseModel
+
+from optagent.evals.log import SampleRecord, natural_key
 
 
 class Mismatch(BaseModel):

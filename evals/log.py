@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from optagent.agent.models.base import CallRecord, Message
-from optagent.benchmarks.schema import Prediction, Score
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
+from optagent.agent.models.base import CallRecord, Message
+from optagent.benchmarks.schema import Prediction, Score
 from optagent.errors import OptagentError
 
 SCHEMA_VERSION = 1
@@ -29,6 +29,7 @@ SAMPLES_FILE = "samples.jsonl"
 
 
 Line = TypeVar("Line", bound=BaseModel)
+
 
 class RunHeader(BaseModel):
     """What a run is: the fields of `identity()` must match for a run to be resumed."""
@@ -52,8 +53,14 @@ class RunHeader(BaseModel):
         return self.model_dump(
             mode="json",
             include={
-                "benchmark", "source", "models", "strategy", "samples",
-                "extractor_model", "responses_sha256", "settings",
+                "benchmark",
+                "source",
+                "models",
+                "strategy",
+                "samples",
+                "extractor_model",
+                "responses_sha256",
+                "settings",
             },
         )
 
@@ -121,8 +128,12 @@ class LogRead(BaseModel):
 def git_revision(path: Path | None = None) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=path or Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=False,
+            ["git", "rev-parse", "HEAD"],
+            cwd=path or Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -134,7 +145,9 @@ def git_revision(path: Path | None = None) -> str | None:
 def read_header(run_dir: Path) -> RunHeader:
     path = run_dir / HEADER_FILE
     if not path.is_file():
-        raise OptagentError(f"{run_dir} is not a run log (no {HEADER_FILE}); pass a directory made by `optagent eval --out`")
+        raise OptagentError(
+            f"{run_dir} is not a run log (no {HEADER_FILE}); pass a directory made by `optagent eval --out`"
+        )
     try:
         return RunHeader.model_validate_json(path.read_text())
     except ValidationError as error:

@@ -28,9 +28,10 @@ import statistics
 from collections import Counter, defaultdict
 from math import comb
 
+from pydantic import BaseModel, Field
+
 from optagent.benchmarks.schema import Outcome
 from optagent.evals.log import SampleRecord
-from pydantic import BaseModel, Field
 
 STRICT_TOLERANCE = 1e-6
 

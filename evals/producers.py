@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from pydantic import BaseModel, Field
+
 from optagent.agent.models.base import CallRecord, Message
 from optagent.benchmarks.schema import Prediction, Problem
 from optagent.evals.responses import ResponsesFile
 from optagent.solvers.result import Limits
-from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from optagent.agent.context import AgentSettings

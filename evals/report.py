@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from pydantic import BaseModel
+
 from optagent.benchmarks.schema import Outcome
+from optagent.errors import OptagentError
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
 from optagent.evals.metrics import Group, Summary, summarize
 from optagent.evals.plots import bar_chart, histogram
-from pydantic import BaseModel
-
-from optagent.errors import OptagentError
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _COST_TITLE = "Tokens and time per sample"
@@ -152,7 +152,12 @@ def plots(runs: list[Run]) -> dict[str, list[tuple[str, str]]]:
         out["By category"] = [("Accuracy by category", bar_chart(categories, series))]
     tokens = [(run.label, [float(r.tokens.total) for r in run.records if r.tokens.calls]) for run in runs]
     if any(values for _, values in tokens):
-        out[_COST_TITLE] = [("Tokens per sample", histogram([t for t in tokens if t[1]], xlabel="tokens per sample (bar height: samples)"))]
+        out[_COST_TITLE] = [
+            (
+                "Tokens per sample",
+                histogram([t for t in tokens if t[1]], xlabel="tokens per sample (bar height: samples)"),
+            )
+        ]
     return out
 
 
@@ -210,7 +215,10 @@ def _cost_rows(summaries: list[Summary]) -> list[list[str]]:
     for name, attr, fmt in (("tokens", "tokens_per_sample", "{:,.0f}"), ("seconds", "seconds_per_sample", "{:.2f}")):
         for stat in ("mean", "median", "p95", "total"):
             rows.append(
-                [f"{name} {stat}", *(fmt.format(getattr(v, stat)) if (v := getattr(s, attr)) else "-" for s in summaries)]
+                [
+                    f"{name} {stat}",
+                    *(fmt.format(getattr(v, stat)) if (v := getattr(s, attr)) else "-" for s in summaries),
+                ]
             )
     return rows
 

@@ -15,15 +15,18 @@ import json
 import re
 from pathlib import Path
 
-from optagent.solvers.result import Language
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from optagent.errors import OptagentError
+from optagent.solvers.result import Language
 
 _FENCE_TAG = re.compile(r"```[ \t]*([A-Za-z0-9_+-]+)")
 _TAGS = {
-    "python": Language.PYTHON, "py": Language.PYTHON, "python3": Language.PYTHON,
-    "minizinc": Language.MINIZINC, "mzn": Language.MINIZINC,
+    "python": Language.PYTHON,
+    "py": Language.PYTHON,
+    "python3": Language.PYTHON,
+    "minizinc": Language.MINIZINC,
+    "mzn": Language.MINIZINC,
 }
 _MINIZINC_SOLVE = re.compile(r"^\s*solve\s+(satisfy|minimize|maximize)\b", re.MULTILINE)
 

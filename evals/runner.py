@@ -17,11 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optagent.benchmarks.schema import Problem
-from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings, Tokens
-from optagent.evals.metrics import Summary, summarize
-from optagent.evals.producers import Produced, Producer
-from optagent.solvers.result import Limits
 from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.progress import (
@@ -32,7 +27,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from optagent.benchmarks.schema import Problem
 from optagent.errors import OptagentError
+from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings, Tokens
+from optagent.evals.metrics import Summary, summarize
+from optagent.evals.producers import Produced, Producer
+from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
     from optagent.solvers.sandbox import Sandbox
@@ -60,7 +60,8 @@ class EvalConfig(BaseModel):
     ids: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
     concurrency: int = Field(
-        default=8, ge=1,
+        default=8,
+        ge=1,
         description="model requests in flight (the endpoint's limit); samples in progress are twice that",
     )
     workers: int | None = Field(default=None, ge=1, description="sandbox workers; default min(concurrency, CPUs)")
@@ -155,7 +156,9 @@ async def run_eval(
             except OptagentError:
                 raise
             except Exception as error:  # noqa: BLE001 - one failing pair must not end a 600-problem run
-                report(f"{problem.id} sample {sample}: {type(error).__name__}: {error}; not logged, a resume retries it")
+                report(
+                    f"{problem.id} sample {sample}: {type(error).__name__}: {error}; not logged, a resume retries it"
+                )
                 return
             record = _record(problem, sample, produced, score.model_dump(), time.perf_counter() - started)
         await log.append(record)

@@ -37,8 +37,7 @@ def _template(name_or_path: str) -> jinja2.Template:
         return _environment(tuple(_search_path())).get_template(f"{name_or_path}.md")
     except jinja2.TemplateNotFound:
         raise OptagentError(
-            f"prompt template '{name_or_path}' not found in {_search_path()}; "
-            "check the name or OPTAGENT_PROMPTS"
+            f"prompt template '{name_or_path}' not found in {_search_path()}; check the name or OPTAGENT_PROMPTS"
         ) from None
 
 

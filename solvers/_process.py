@@ -154,8 +154,15 @@ def _spawn_init() -> tuple[int, int]:
 class Tree:
     """Namespaces, init and a program process waiting for its request; serves one run."""
 
-    def __init__(self, slot: int, network: bool, events: list[SolveEvent], targets: list[Target],
-                 base_isolation: list[str], inherited: list[int]) -> None:
+    def __init__(
+        self,
+        slot: int,
+        network: bool,
+        events: list[SolveEvent],
+        targets: list[Target],
+        base_isolation: list[str],
+        inherited: list[int],
+    ) -> None:
         self.slot, self.network = slot, network
         self.isolation, self.missing = list(base_isolation), []
         self.granted = _unshare(network, self.missing)
@@ -171,7 +178,14 @@ class Tree:
         if self.program == 0:
             for fd in [*inherited, self.request_fd, *self.read_ends.values(), *([keepalive] if keepalive else [])]:
                 os.close(fd)
-            _program(request_read, {name: pair[1] for name, pair in pipes.items()}, self.uid, self.init is not None, events, targets)
+            _program(
+                request_read,
+                {name: pair[1] for name, pair in pipes.items()},
+                self.uid,
+                self.init is not None,
+                events,
+                targets,
+            )
         os.close(request_read)
         for _, write_end in pipes.values():
             os.close(write_end)
@@ -205,7 +219,9 @@ class Tree:
             granted.discard("private-tmp")
         if "private-tmp" not in granted:
             self.missing.append("private-tmp")
-        self.isolation.extend(sorted(granted) + ["rlimits", "env-scrub"] + (["uid-drop"] if self.uid is not None else []))
+        self.isolation.extend(
+            sorted(granted) + ["rlimits", "env-scrub"] + (["uid-drop"] if self.uid is not None else [])
+        )
         if self.uid is None:
             self.missing.append("uid-drop")
         workdir = _workdir(request, "private-tmp" in granted, self.uid)
@@ -284,8 +300,14 @@ def _read_all(fd: int) -> bytes:
         return pipe.read()
 
 
-def _program(request_fd: int, fds: dict[str, int], uid: int | None, own_proc: bool,
-             events: list[SolveEvent], targets: list[Target]) -> NoReturn:
+def _program(
+    request_fd: int,
+    fds: dict[str, int],
+    uid: int | None,
+    own_proc: bool,
+    events: list[SolveEvent],
+    targets: list[Target],
+) -> NoReturn:
     exit_code = 70
     try:
         if own_proc:
@@ -314,8 +336,12 @@ def _program(request_fd: int, fds: dict[str, int], uid: int | None, own_proc: bo
         os.environ.clear()
         os.environ.update(PATH=SAFE_PATH, HOME=str(workdir), TMPDIR=str(workdir), LANG="C.UTF-8")
         tempfile.tempdir = None
-        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True)
+        sys.stdout = io.TextIOWrapper(
+            io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+        )
+        sys.stderr = io.TextIOWrapper(
+            io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="replace", line_buffering=True
+        )
         del events[:]
         if request["language"] == "minizinc":
             report = run_minizinc(workdir, max(1.0, limits["timeout_s"] - _GRACE_S))
@@ -326,7 +352,7 @@ def _program(request_fd: int, fds: dict[str, int], uid: int | None, own_proc: bo
         _linux.flush_c_stdio()
         exit_code = report["exit_code"] if isinstance(report["exit_code"], int) else 1
         os.write(report_fd, json.dumps({"report": report}).encode() + b"\n")
-    except BaseException:  # noqa: BLE001 - reached only when the sandbox itself fails
+    except BaseException:  # reached only when the sandbox itself fails
         exit_code = 71
     finally:
         os._exit(exit_code)
@@ -338,7 +364,7 @@ def _serve(conn: socket.socket, tree_for: Callable[[dict[str, Any]], Tree]) -> N
         request = _read_request(conn)
         _send(conn, {"pid": os.getpid()})
         _send(conn, tree_for(request).run(request))
-    except BaseException as error:  # noqa: BLE001 - the parent turns this into a result
+    except BaseException as error:  # the parent turns this into a result
         try:
             _send(conn, {"sandbox_error": f"{type(error).__name__}: {error}"})
         except OSError:
@@ -347,7 +373,9 @@ def _serve(conn: socket.socket, tree_for: Callable[[dict[str, Any]], Tree]) -> N
         os._exit(0)
 
 
-def serve_fresh(conn: socket.socket, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]) -> NoReturn:
+def serve_fresh(
+    conn: socket.socket, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]
+) -> NoReturn:
     """Build a tree for the request on `conn` and run it."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
@@ -357,7 +385,9 @@ def serve_fresh(conn: socket.socket, events: list[SolveEvent], targets: list[Tar
     _serve(conn, tree_for)
 
 
-def park(channel: socket.socket, slot: int, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]) -> NoReturn:
+def park(
+    channel: socket.socket, slot: int, events: list[SolveEvent], targets: list[Target], base_isolation: list[str]
+) -> NoReturn:
     """Build a tree for `slot` (no network), wait for one run's socket on `channel`, serve it.
 
     Exits without serving when the zygote goes away or a process of the tree dies while
@@ -381,7 +411,7 @@ def park(channel: socket.socket, slot: int, events: list[SolveEvent], targets: l
                 conn = socket.socket(fileno=fds[0])
         if conn is None:
             tree.discard()
-    except BaseException:  # noqa: BLE001 - a tree that cannot be made is simply not parked
+    except BaseException:  # a tree that cannot be made is simply not parked
         os._exit(1)
     if conn is None:
         os._exit(0)
@@ -389,8 +419,9 @@ def park(channel: socket.socket, slot: int, events: list[SolveEvent], targets: l
     _serve(conn, lambda request: tree)
 
 
-def _collect(read_ends: dict[str, int], program: int, limits: dict[str, Any], started: float,
-             end_rest: Callable[[], None]) -> tuple[dict[str, tuple[bytes, bool]], bool]:
+def _collect(
+    read_ends: dict[str, int], program: int, limits: dict[str, Any], started: float, end_rest: Callable[[], None]
+) -> tuple[dict[str, tuple[bytes, bool]], bool]:
     """Read the run's pipes until they close or the wall clock runs out. When the program
     ends, `end_rest` kills what it left running, so only output already written remains."""
     caps = {"out": limits["output_bytes"], "err": limits["output_bytes"], "report": 256 * _MB}

@@ -55,7 +55,12 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
 def _reading(reading: Any) -> dict[str, Any] | None:
     if reading is None:
         return None
-    return {"solver": reading.solver, "status": str(reading.status), "objective": reading.objective, "values": reading.values}
+    return {
+        "solver": reading.solver,
+        "status": str(reading.status),
+        "objective": reading.objective,
+        "values": reading.values,
+    }
 
 
 def run_python(code: str, workdir: Path, events: list[SolveEvent], targets: list[Target]) -> dict[str, Any]:
@@ -92,11 +97,19 @@ def run_minizinc(workdir: Path, timeout_s: float) -> dict[str, Any]:
     try:
         reading, output = MiniZincTarget().solve_file(workdir / MODEL, data, timeout_s)
     except MiniZincFailure as failure:
-        return {"exit_code": 1, "error_type": "MiniZincError", "error": _first_line(str(failure)),
-                "error_line": failure.line, "traceback": str(failure)}
+        return {
+            "exit_code": 1,
+            "error_type": "MiniZincError",
+            "error": _first_line(str(failure)),
+            "error_line": failure.line,
+            "traceback": str(failure),
+        }
     except Exception as error:
-        return {"exit_code": 1, "error_type": type(error).__name__,
-                "error": f"{type(error).__name__}: {_first_line(str(error))}"}
+        return {
+            "exit_code": 1,
+            "error_type": type(error).__name__,
+            "error": f"{type(error).__name__}: {_first_line(str(error))}",
+        }
     sys.stdout.write(output)
     sys.stdout.flush()
     return {"exit_code": 0, "reading": _reading(reading)}

@@ -99,7 +99,9 @@ _REPARK_AFTER_S = 1.0  # a tree that dies sooner is not replaced at once (no cra
 
 
 class _Zygote:
-    def __init__(self, control: socket.socket, events: list[SolveEvent], targets: list[Target], isolation: list[str]) -> None:
+    def __init__(
+        self, control: socket.socket, events: list[SolveEvent], targets: list[Target], isolation: list[str]
+    ) -> None:
         self.control, self.events, self.targets, self.isolation = control, events, targets, isolation
         self.parked: dict[int, tuple[int, socket.socket, float]] = {}  # slot -> monitor pid, channel, since
         self.wake_read, self.wake_write = os.pipe()

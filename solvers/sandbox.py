@@ -22,8 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, Self
 
+from optagent.errors import OptagentError
 from optagent.solvers.result import (
     ExecResult,
     Language,
@@ -32,8 +33,6 @@ from optagent.solvers.result import (
     Termination,
     Timings,
 )
-
-from optagent.errors import OptagentError
 
 _START_TIMEOUT_S = 120.0
 _BACKSTOP_S = 10.0
@@ -51,7 +50,7 @@ class Sandbox:
         self._starting: asyncio.Lock | None = None
         self._zygote_log = tempfile.TemporaryFile()
 
-    async def __aenter__(self) -> Sandbox:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -95,7 +94,9 @@ class Sandbox:
             ready = b""
         if not ready:
             stderr = self._shutdown_zygote(ours)
-            raise OptagentError(f"the sandbox could not start its worker: {stderr or 'no reply'}; check the solver installation")
+            raise OptagentError(
+                f"the sandbox could not start its worker: {stderr or 'no reply'}; check the solver installation"
+            )
         self._control = ours
 
     def _shutdown_zygote(self, control: socket.socket | None = None) -> str:
@@ -209,7 +210,10 @@ class Sandbox:
 
 
 def run_sync(
-    code: str | bytes, language: Language = Language.PYTHON, limits: Limits | None = None, files: dict[str, bytes] | None = None
+    code: str | bytes,
+    language: Language = Language.PYTHON,
+    limits: Limits | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> ExecResult:
     """One run from synchronous code (the CLI): starts a one-slot sandbox and closes it."""
 
@@ -242,7 +246,9 @@ def _check_input(code: str | bytes, files: dict[str, bytes] | None) -> str | Exe
         try:
             code = code.decode("utf-8")
         except UnicodeDecodeError as error:
-            return _error(f"the program is not UTF-8 text (byte 0x{code[error.start]:02x} at offset {error.start}); save it as UTF-8")
+            return _error(
+                f"the program is not UTF-8 text (byte 0x{code[error.start]:02x} at offset {error.start}); save it as UTF-8"
+            )
     if not code.strip():
         return _error("the program is empty; give it a model to run")
     for name in files or {}:

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 Reply = str | dict[str, str]
 
@@ -64,7 +64,7 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._connection, "127.0.0.1", 0), self._loop
@@ -84,7 +84,7 @@ class FakeOpenAI:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -122,7 +122,9 @@ class FakeOpenAI:
         await writer.drain()
         return True
 
-    async def _handle(self, method: str, path: str, headers: dict[str, str], body: dict, writer: asyncio.StreamWriter) -> bool:
+    async def _handle(
+        self, method: str, path: str, headers: dict[str, str], body: dict, writer: asyncio.StreamWriter
+    ) -> bool:
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
             return await self._send(writer, 401, _error("Incorrect API key provided.", "invalid_api_key"))
         if method == "GET" and path.rstrip("/") == "/v1/models":
@@ -149,7 +151,9 @@ class FakeOpenAI:
         if fault == "hang":
             await asyncio.sleep(3600)
         if body.get("model") not in self.models:
-            return await self._send(writer, 404, _error(f"The model `{body.get('model')}` does not exist.", "NotFoundError"))
+            return await self._send(
+                writer, 404, _error(f"The model `{body.get('model')}` does not exist.", "NotFoundError")
+            )
         reply = self.reply(body) if callable(self.reply) else self.reply
         reply = {"content": reply} if isinstance(reply, str) else dict(reply)
         top_logprobs = reply.pop("top_logprobs", None)
@@ -161,12 +165,17 @@ class FakeOpenAI:
         payload = _chat_payload(body, reply) if chat else _completion_payload(body, reply["content"], top_logprobs)
         if fault == "cut":
             data = json.dumps(payload).encode()
-            writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n".encode() + data[: len(data) // 2])
+            writer.write(
+                f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(data)}\r\n\r\n".encode()
+                + data[: len(data) // 2]
+            )
             await writer.drain()
             return False
         return await self._send(writer, 200, payload)
 
-    async def _stream(self, writer: asyncio.StreamWriter, body: dict, reply: dict[str, str], chat: bool, fault: str) -> bool:
+    async def _stream(
+        self, writer: asyncio.StreamWriter, body: dict, reply: dict[str, str], chat: bool, fault: str
+    ) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
         events = list(_stream_events(body, reply, chat, self.chunk_chars))
         try:
@@ -208,7 +217,10 @@ def _usage(body: dict, completion: str) -> dict[str, int]:
 def _chat_payload(body: dict, reply: dict[str, str]) -> dict[str, Any]:
     message = {"role": "assistant", **reply}
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
         "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
         "usage": _usage(body, "".join(reply.values())),
     }
@@ -220,7 +232,9 @@ def _pieces(text: str, size: int) -> list[str]:
 
 def _logprobs(pieces: list[str], k: int) -> dict[str, Any]:
     alternatives = [" Wait", " So", " Therefore", " But", " Hmm"]
-    tops = [{piece: -0.25, **{alt: -1.5 - i for i, alt in enumerate(alternatives[: max(k - 1, 0)])}} for piece in pieces]
+    tops = [
+        {piece: -0.25, **{alt: -1.5 - i for i, alt in enumerate(alternatives[: max(k - 1, 0)])}} for piece in pieces
+    ]
     return {"tokens": pieces, "token_logprobs": [-0.25] * len(pieces), "top_logprobs": tops, "text_offset": []}
 
 
@@ -234,8 +248,18 @@ def _completion_payload(body: dict, text: str, top_logprobs: list[dict[str, floa
         logprobs["top_logprobs"][: len(tops)] = tops
         logprobs["token_logprobs"][: len(tops)] = [t.get(tok, -0.25) for t, tok in zip(tops, logprobs["tokens"])]
     return {
-        "id": "cmpl-fake", "object": "text_completion", "created": int(time.time()), "model": body["model"],
-        "choices": [{"index": 0, "text": text, "finish_reason": "length" if body.get("max_tokens") else "stop", "logprobs": logprobs}],
+        "id": "cmpl-fake",
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [
+            {
+                "index": 0,
+                "text": text,
+                "finish_reason": "length" if body.get("max_tokens") else "stop",
+                "logprobs": logprobs,
+            }
+        ],
         "usage": _usage(body, text),
     }
 

@@ -52,7 +52,9 @@ class ModelOutput(BaseModel):
     reasoning: str | None = None
     parsed: Any = Field(default=None, description="the validated pydantic object when a schema was given")
     record: CallRecord
-    token_ids: list[int] | None = Field(default=None, description="completion token ids, when asked (vLLM `return_token_ids`)")
+    token_ids: list[int] | None = Field(
+        default=None, description="completion token ids, when asked (vLLM `return_token_ids`)"
+    )
 
 
 class Delta(BaseModel):
@@ -79,16 +81,16 @@ class Model(abc.ABC):
         """One completion; with `schema`, `parsed` holds a validated instance of it."""
 
     @abc.abstractmethod
-    def stream(self, messages: list[Message] | str, **sampling: Any) -> "ModelStream":
+    def stream(self, messages: list[Message] | str, **sampling: Any) -> ModelStream:
         """A stream of deltas that the caller may stop early (`await stream.aclose()`)."""
 
-    def with_role(self, role: Role | None) -> "Model":
+    def with_role(self, role: Role | None) -> Model:
         """The same model (sharing its connections and scripted state) recording `role`."""
         clone = copy.copy(self)
         clone.role = role
         return clone
 
-    def for_sample(self, problem_id: str, sample: int = 0) -> "Model":
+    def for_sample(self, problem_id: str, sample: int = 0) -> Model:
         """The model as used for one (problem, sample); only `replay` answers differently."""
         return self
 

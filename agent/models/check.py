@@ -55,7 +55,9 @@ async def _first_token_s(model: OpenAICompatModel) -> float:
 
 async def _check(model: OpenAICompatModel, probe: bool) -> EndpointCheck:
     endpoint = model.settings
-    result = EndpointCheck(provider=endpoint.provider, base_url=endpoint.base_url, ok=False, model=None if probe else model.name)
+    result = EndpointCheck(
+        provider=endpoint.provider, base_url=endpoint.base_url, ok=False, model=None if probe else model.name
+    )
     started = time.perf_counter()
     try:
         result.models = await served_models(endpoint)
@@ -67,7 +69,9 @@ async def _check(model: OpenAICompatModel, probe: bool) -> EndpointCheck:
         result.ok = True
         return result
     if result.models and model.name not in result.models:
-        result.error = f"model '{model.name}' is not served at {endpoint.base_url}; it serves: {', '.join(result.models)}"
+        result.error = (
+            f"model '{model.name}' is not served at {endpoint.base_url}; it serves: {', '.join(result.models)}"
+        )
         return result
     try:
         result.first_token_s = await _first_token_s(model)
@@ -80,5 +84,7 @@ async def _check(model: OpenAICompatModel, probe: bool) -> EndpointCheck:
 async def check_endpoints(spec: str | None = None, base_url: str | None = None) -> list[EndpointCheck]:
     """Check the endpoint of `spec`, or every default endpoint when no spec is given."""
     if spec is not None and split_spec(spec)[0] in NAMELESS:
-        raise OptagentError(f"'{spec}' needs no server, so there is nothing to check; pass a vllm/, openai/ or llamacpp/ spec")
+        raise OptagentError(
+            f"'{spec}' needs no server, so there is nothing to check; pass a vllm/, openai/ or llamacpp/ spec"
+        )
     return [await _check(model, probe=spec is None) for model in _candidates(spec, base_url)]

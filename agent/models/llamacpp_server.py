@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -90,8 +90,19 @@ class LlamaCppServer:
 
     def command(self) -> list[str]:
         args = [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path), "--model_alias", self.alias,
-            "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--model_alias",
+            self.alias,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--n_ctx",
+            str(self.n_ctx),
         ]
         if self.chat_format:
             args += ["--chat_format", self.chat_format]
@@ -107,7 +118,7 @@ class LlamaCppServer:
         self.port = self.port or free_port(self.host)
         log = tempfile.NamedTemporaryFile(prefix="optagent-llamacpp-", suffix=".log", delete=False)
         self.log_path = Path(log.name)
-        self.process = subprocess.Popen(  # noqa: PLW1509 (see _die_with_parent)
+        self.process = subprocess.Popen(
             self.command(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -125,7 +136,9 @@ class LlamaCppServer:
             if self.process.poll() is not None:
                 code = self.process.returncode
                 self.process = None
-                raise OptagentError(f"the llama.cpp server exited with code {code} at start: {self._last_log_line()} (log: {self.log_path})")
+                raise OptagentError(
+                    f"the llama.cpp server exited with code {code} at start: {self._last_log_line()} (log: {self.log_path})"
+                )
             try:
                 if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
                     return
@@ -139,7 +152,11 @@ class LlamaCppServer:
         )
 
     def _last_log_line(self) -> str:
-        lines = [line for line in (self.log_path.read_text(errors="replace").splitlines() if self.log_path else []) if line.strip()]
+        lines = [
+            line
+            for line in (self.log_path.read_text(errors="replace").splitlines() if self.log_path else [])
+            if line.strip()
+        ]
         return lines[-1].strip()[:200] if lines else "no output"
 
     def stop(self) -> None:
@@ -158,7 +175,7 @@ class LlamaCppServer:
         """A `llamacpp/<alias>` model talking to this server."""
         return get_model(f"llamacpp/{self.alias}", base_url=self.base_url, **options)
 
-    def __enter__(self) -> LlamaCppServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

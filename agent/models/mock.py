@@ -65,7 +65,9 @@ class _Script:
             return MockReply(text=json.dumps(reply))
         if isinstance(reply, str):
             return MockReply(text=reply)
-        raise OptagentError(f"mock model: call {self.calls} got a {type(reply).__name__} reply; use str, dict, pydantic object or exception")
+        raise OptagentError(
+            f"mock model: call {self.calls} got a {type(reply).__name__} reply; use str, dict, pydantic object or exception"
+        )
 
 
 class MockModel(ChatModel):
@@ -80,7 +82,9 @@ class MockModel(ChatModel):
     def calls(self) -> int:
         return self._script.calls
 
-    async def _chat(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> ModelOutput:
+    async def _chat(
+        self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
+    ) -> ModelOutput:
         started = time.perf_counter()
         reply = self._script.next(messages)
         record = self._record(

@@ -27,8 +27,20 @@ JsonMode = Literal["json_schema", "json_object", "structured_outputs", "guided_j
 
 OPENAI_PARAMS = frozenset(
     {
-        "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "seed", "presence_penalty",
-        "frequency_penalty", "logprobs", "top_logprobs", "logit_bias", "reasoning_effort", "user", "n",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+        "reasoning_effort",
+        "user",
+        "n",
     }
 )
 
@@ -93,14 +105,20 @@ class OpenAICompatModel(ChatModel):
         merged = {**base, **merged}
         extra_body = dict(merged.pop("extra_body", None) or {})
         if thinking is not None:
-            extra_body["chat_template_kwargs"] = {**extra_body.get("chat_template_kwargs", {}), "enable_thinking": thinking}
+            extra_body["chat_template_kwargs"] = {
+                **extra_body.get("chat_template_kwargs", {}),
+                "enable_thinking": thinking,
+            }
         args: dict[str, Any] = {}
         for key, value in merged.items():
             (args if key in OPENAI_PARAMS or key == "timeout" else extra_body)[key] = value
         if schema is not None:
             body = schema_json(schema)
             if self.json_mode == "json_schema":
-                args["response_format"] = {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": body}}
+                args["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema.__name__, "schema": body},
+                }
             elif self.json_mode == "json_object":
                 args["response_format"] = {"type": "json_object", "schema": body}
             elif self.json_mode == "structured_outputs":
@@ -111,7 +129,9 @@ class OpenAICompatModel(ChatModel):
             args["extra_body"] = extra_body
         return args
 
-    async def _chat(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> ModelOutput:
+    async def _chat(
+        self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
+    ) -> ModelOutput:
         args = self.request(sampling, schema)
         payload = [m.model_dump() for m in messages]
         started = time.perf_counter()
@@ -235,8 +255,12 @@ class OpenAICompatModel(ChatModel):
         tokens: list[TokenLogprob] = []
         if choice.logprobs and choice.logprobs.tokens:
             tops = choice.logprobs.top_logprobs or [{}] * len(choice.logprobs.tokens)
-            for token, logprob, top in zip(choice.logprobs.tokens, choice.logprobs.token_logprobs or [], tops, strict=False):
-                tokens.append(TokenLogprob(token=token, logprob=logprob if logprob is not None else float("-inf"), top=top or {}))
+            for token, logprob, top in zip(
+                choice.logprobs.tokens, choice.logprobs.token_logprobs or [], tops, strict=False
+            ):
+                tokens.append(
+                    TokenLogprob(token=token, logprob=logprob if logprob is not None else float("-inf"), top=top or {})
+                )
         usage = response.usage
         record = self._record(
             prompt_tokens=usage.prompt_tokens if usage else 0,
@@ -264,26 +288,45 @@ class OpenAICompatModel(ChatModel):
 
 
 def _endpoint(provider: str, base_url: str | None, url_env: str, default_url: str, **settings: Any) -> Endpoint:
-    return Endpoint(provider=provider, base_url=base_url or os.environ.get(url_env) or default_url, base_url_env=url_env, **settings)
+    return Endpoint(
+        provider=provider, base_url=base_url or os.environ.get(url_env) or default_url, base_url_env=url_env, **settings
+    )
 
 
 def vllm(
-    name: str, *, role: Role | None = None, base_url: str | None = None, api_key: str | None = None,
-    json_mode: JsonMode = "json_schema", profile: str | None = None, sampling: dict[str, Any] | None = None,
+    name: str,
+    *,
+    role: Role | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    json_mode: JsonMode = "json_schema",
+    profile: str | None = None,
+    sampling: dict[str, Any] | None = None,
     **settings: Any,
 ) -> OpenAICompatModel:
     """A vLLM server: `base_url=`, else `OPTAGENT_VLLM_BASE_URL`, else http://localhost:8000/v1."""
     endpoint = _endpoint(
-        "vllm", base_url, "OPTAGENT_VLLM_BASE_URL", "http://localhost:8000/v1",
-        api_key=api_key or os.environ.get("OPTAGENT_VLLM_API_KEY") or "none", api_key_env="OPTAGENT_VLLM_API_KEY",
-        start_hint=f"`optagent serve --backend vllm {name}` or `vllm serve {name}`", **settings,
+        "vllm",
+        base_url,
+        "OPTAGENT_VLLM_BASE_URL",
+        "http://localhost:8000/v1",
+        api_key=api_key or os.environ.get("OPTAGENT_VLLM_API_KEY") or "none",
+        api_key_env="OPTAGENT_VLLM_API_KEY",
+        start_hint=f"`optagent serve --backend vllm {name}` or `vllm serve {name}`",
+        **settings,
     )
     return OpenAICompatModel(name, endpoint, role=role, json_mode=json_mode, profile=profile, sampling=sampling)
 
 
 def openai(
-    name: str, *, role: Role | None = None, base_url: str | None = None, api_key: str | None = None,
-    json_mode: JsonMode = "json_schema", profile: str | None = None, sampling: dict[str, Any] | None = None,
+    name: str,
+    *,
+    role: Role | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    json_mode: JsonMode = "json_schema",
+    profile: str | None = None,
+    sampling: dict[str, Any] | None = None,
     **settings: Any,
 ) -> OpenAICompatModel:
     """The OpenAI API (or any server at `OPENAI_BASE_URL`), keyed by `OPENAI_API_KEY`."""
@@ -291,21 +334,36 @@ def openai(
     if not key:
         raise OptagentError(f"openai/{name} needs an API key; set OPENAI_API_KEY (or pass api_key=)")
     endpoint = _endpoint(
-        "openai", base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1",
-        api_key=key, api_key_env="OPENAI_API_KEY", **settings,
+        "openai",
+        base_url,
+        "OPENAI_BASE_URL",
+        "https://api.openai.com/v1",
+        api_key=key,
+        api_key_env="OPENAI_API_KEY",
+        **settings,
     )
     return OpenAICompatModel(name, endpoint, role=role, json_mode=json_mode, profile=profile, sampling=sampling)
 
 
 def llamacpp(
-    name: str, *, role: Role | None = None, base_url: str | None = None, api_key: str | None = None,
-    json_mode: JsonMode = "json_object", profile: str | None = None, sampling: dict[str, Any] | None = None,
+    name: str,
+    *,
+    role: Role | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    json_mode: JsonMode = "json_object",
+    profile: str | None = None,
+    sampling: dict[str, Any] | None = None,
     **settings: Any,
 ) -> OpenAICompatModel:
     """A llama.cpp server (`python -m llama_cpp.server`); its schema output is `json_object` + `schema`."""
     endpoint = _endpoint(
-        "llamacpp", base_url, "OPTAGENT_LLAMACPP_BASE_URL", "http://127.0.0.1:8080/v1",
+        "llamacpp",
+        base_url,
+        "OPTAGENT_LLAMACPP_BASE_URL",
+        "http://127.0.0.1:8080/v1",
         api_key=api_key or "none",
-        start_hint=f"`python -m llama_cpp.server --model FILE.gguf --model_alias {name} --port 8080`", **settings,
+        start_hint=f"`python -m llama_cpp.server --model FILE.gguf --model_alias {name} --port 8080`",
+        **settings,
     )
     return OpenAICompatModel(name, endpoint, role=role, json_mode=json_mode, profile=profile, sampling=sampling)

@@ -71,7 +71,9 @@ class ReplayModel(ChatModel):
 
     def _next(self) -> Recording:
         if self.key is None:
-            raise OptagentError("the replay model is not bound to a problem; call model.for_sample(problem_id, sample) first")
+            raise OptagentError(
+                "the replay model is not bound to a problem; call model.for_sample(problem_id, sample) first"
+            )
         recordings = self._recordings.get(self.key, [])
         used = self._used[self.key]
         for index, recording in enumerate(recordings):
@@ -81,7 +83,9 @@ class ReplayModel(ChatModel):
         problem_id, sample = self.key
         what = f"no more recordings ({len(used)} used)" if recordings else "no recording"
         role = f" for role {self.role.value}" if self.role else ""
-        raise OptagentError(f"{self.path} has {what} for id {problem_id!r} sample {sample}{role}; record it or drop the problem")
+        raise OptagentError(
+            f"{self.path} has {what} for id {problem_id!r} sample {sample}{role}; record it or drop the problem"
+        )
 
     def _output(self, recording: Recording) -> ModelOutput:
         record = self._record(
@@ -91,7 +95,9 @@ class ReplayModel(ChatModel):
         )
         return ModelOutput(text=recording.completion, reasoning=recording.reasoning, record=record)
 
-    async def _chat(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> ModelOutput:
+    async def _chat(
+        self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
+    ) -> ModelOutput:
         return self._output(self._next())
 
     def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream:

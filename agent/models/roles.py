@@ -39,9 +39,7 @@ class ModelRoles:
             self._models[Role(role)] = model.with_role(Role(role))
 
     @classmethod
-    def from_specs(
-        cls, model: str, overrides: Mapping[Role | str, str] | None = None, **options: Any
-    ) -> ModelRoles:
+    def from_specs(cls, model: str, overrides: Mapping[Role | str, str] | None = None, **options: Any) -> ModelRoles:
         """Build from specs; one model per distinct spec, `options` passed to each."""
         made: dict[str, Model] = {}
 

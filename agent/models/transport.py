@@ -45,8 +45,12 @@ class Endpoint(BaseModel):
         return min(self.retry_max_delay_s, self.retry_base_delay_s * 2**retry) * random.uniform(0.5, 1.5)
 
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, openai.AsyncOpenAI]] = weakref.WeakKeyDictionary()
-_limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, openai.AsyncOpenAI]] = (
+    weakref.WeakKeyDictionary()
+)
+_limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def client(endpoint: Endpoint) -> openai.AsyncOpenAI:

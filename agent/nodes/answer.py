@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.answer import (
     Answer,
     AnswerOutcome,

@@ -12,6 +12,7 @@ import numbers
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.answer import Diagnosis, Round, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.nodes.execute import NO_PROGRAM
@@ -41,9 +42,7 @@ def _fault_detail(result: ExecResult) -> str:
 
 
 def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
-    missing = [
-        key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])
-    ]
+    missing = [key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])]
     if missing:
         return f"the program did not print the requested outputs {missing}"
     optimizing = state.formulation is None or not state.formulation.is_feasibility

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.context import RunContext
 from optagent.agent.state import AttemptState
 from optagent.solvers.result import ExecResult, Termination

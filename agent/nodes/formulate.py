@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Formulation
 from optagent.agent.llm import ask_structured

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.answer import Verdict
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured

@@ -12,13 +12,14 @@ from collections import Counter
 from typing import Any
 
 from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
 from optagent.agent.answer import AnswerOutcome, Attempt, Vote
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured
 from optagent.agent.models.base import CallRecord, Role
 from optagent.agent.state import SolveState
 from optagent.benchmarks.scoring import strict_match
-from pydantic import BaseModel
 
 
 class TieBreak(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+
 from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask, extract_code

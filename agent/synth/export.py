@@ -50,7 +50,11 @@ def problem_row(candidate: Candidate, header: JobHeader) -> dict[str, Any]:
         "size": scenario.size,
         "scenario": [step.model_dump() for step in scenario.steps],
         "seed_ids": candidate.seed_ids,
-        "check": {"objective": check.objective, "target": check.target, "strategy": header.settings.get("check_strategy")},
+        "check": {
+            "objective": check.objective,
+            "target": check.target,
+            "strategy": header.settings.get("check_strategy"),
+        },
         "models": header.models,
         "settings": header.settings,
     }
@@ -61,9 +65,14 @@ def sft_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
 
     formulation = Formulation.model_validate(row["formulation"])
     answer = render(
-        "synthesis/sft_answer", formulation=formulation, kind=row["kind"], target=row["target"],
-        language=row["language"] or "python", code=row["code"].strip(),
-        objective=f"{row['answer']['objective']:g}", values=row["answer"]["values"],
+        "synthesis/sft_answer",
+        formulation=formulation,
+        kind=row["kind"],
+        target=row["target"],
+        language=row["language"] or "python",
+        code=row["code"].strip(),
+        objective=f"{row['answer']['objective']:g}",
+        values=row["answer"]["values"],
     ).strip()
     system = render("system").strip()
     return [
@@ -106,11 +115,25 @@ def _features():
     from datasets import Features, Sequence, Value
 
     text = Value("string")
-    return Features({
-        "id": text, "question": text, "question_table": text, "formulation": text, "code": text,
-        "target": text, "language": text, "objective": Value("float64"), "values": text, "kind": text,
-        "domain": text, "title": text, "size": Value("int32"), "seed_ids": Sequence(text), "models": text,
-    })
+    return Features(
+        {
+            "id": text,
+            "question": text,
+            "question_table": text,
+            "formulation": text,
+            "code": text,
+            "target": text,
+            "language": text,
+            "objective": Value("float64"),
+            "values": text,
+            "kind": text,
+            "domain": text,
+            "title": text,
+            "size": Value("int32"),
+            "seed_ids": Sequence(text),
+            "models": text,
+        }
+    )
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -27,9 +27,8 @@ from optagent.agent.synth.report import SynthReport, build_report
 from optagent.agent.synth.scenario import Seed, load_seeds
 from optagent.agent.synth.settings import SynthSettings
 from optagent.agent.synth.store import CandidateLog, new_header
-from optagent.evals.log import write_atomic
-
 from optagent.errors import OptagentError
+from optagent.evals.log import write_atomic
 
 if TYPE_CHECKING:
     from optagent.agent.models import ModelRoles
@@ -167,7 +166,9 @@ async def run_job(
             try:
                 await job.run()
             except OptagentError as error:
-                raise OptagentError(f"{error}; the committed candidates are safe in {out}: run the same command to resume") from None
+                raise OptagentError(
+                    f"{error}; the committed candidates are safe in {out}: run the same command to resume"
+                ) from None
     finally:
         log.close()
     report = build_report(log.candidates, settings.n, time.perf_counter() - started, log.problems)

@@ -160,7 +160,10 @@ class _Tally:
 def _request(bench: Workbench, template: str, **variables: object) -> tuple[Model, list[Message], dict[str, object]]:
     """The synthesizer, the rendered step template, and the job's sampling settings."""
     model = bench.roles[Role.SYNTHESIZER]
-    messages = [Message(role="system", content=render("system")), Message(role="user", content=render(template, **variables))]
+    messages = [
+        Message(role="system", content=render("system")),
+        Message(role="user", content=render(template, **variables)),
+    ]
     sampling: dict[str, object] = {"temperature": bench.settings.temperature}
     if bench.settings.max_tokens is not None:
         sampling["max_tokens"] = bench.settings.max_tokens
@@ -200,8 +203,12 @@ async def formulate_and_code(bench: Workbench, cid: str, scenario: Scenario, que
     from optagent.agent.run import solve
 
     settings = _agent_settings(
-        bench.settings, strategy="five-element", samples=1, temperature=0.0,
-        max_repairs=bench.settings.repairs, max_judge_rounds=0,
+        bench.settings,
+        strategy="five-element",
+        samples=1,
+        temperature=0.0,
+        max_repairs=bench.settings.repairs,
+        max_judge_rounds=0,
     )
     text = render("synthesis/authoring", question=question, scenario=scenario)
     problem = Problem(id=cid, text=text, kind=scenario.kind.problem_kind)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
 from optagent.agent.formulation import Formulation
 from optagent.agent.synth.scenario import Scenario, SynthKind
 from optagent.evals.log import Tokens
-from pydantic import BaseModel, Field
 
 
 class Stage(StrEnum):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pydantic import BaseModel, Field
+
 from optagent.agent.synth.records import Candidate, RejectReason, Stage
 from optagent.evals.log import Tokens
-from pydantic import BaseModel, Field
 
 # The stages that can reject, in pipeline order; `scenario` only produces.
 GATES: tuple[Stage, ...] = (Stage.FILTER, Stage.QUESTION, Stage.FORMULATE, Stage.VERIFY, Stage.CHECK)
@@ -63,7 +64,12 @@ class SynthReport(BaseModel):
         lines += ["", "## Rejections per reason", "| reason | candidates | share of candidates |", "|---|---:|---:|"]
         for reason, count in sorted(self.reasons.items(), key=lambda item: -item[1]):
             lines.append(f"| {reason.value} | {count} | {count / max(self.candidates, 1):.0%} |")
-        for title, counts in (("domain", self.domains), ("kind", self.kinds), ("size", self.sizes), ("target", self.targets)):
+        for title, counts in (
+            ("domain", self.domains),
+            ("kind", self.kinds),
+            ("size", self.sizes),
+            ("target", self.targets),
+        ):
             lines += ["", f"## Kept problems per {title}", f"| {title} | kept |", "|---|---:|"]
             lines += [f"| {name} | {count} |" for name, count in sorted(counts.items(), key=lambda item: -item[1])]
         per_kept = f"{self.tokens_per_kept:,.0f}" if self.tokens_per_kept is not None else "n/a"
@@ -84,7 +90,9 @@ class SynthReport(BaseModel):
         return "\n".join(lines) + "\n"
 
 
-def build_report(candidates: list[Candidate], target: int, elapsed_s: float = 0.0, warnings: list[str] | None = None) -> SynthReport:
+def build_report(
+    candidates: list[Candidate], target: int, elapsed_s: float = 0.0, warnings: list[str] | None = None
+) -> SynthReport:
     rejected_at = Counter(c.stage for c in candidates if not c.kept)
     stages: list[StageYield] = []
     entered = len(candidates)

@@ -17,11 +17,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.prompts.loader import PACKAGE_DIR as PROMPTS_DIR
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from optagent.benchmarks.schema import ProblemKind
 from optagent.errors import OptagentError
+from optagent.prompts.loader import PACKAGE_DIR as PROMPTS_DIR
 
 Element = Literal["set", "parameter", "variable", "objective", "constraint"]
 
@@ -122,7 +122,9 @@ def load_seeds(directory: Path | None = None) -> list[Seed]:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             seed = Seed.model_validate({**(data or {}), "id": path.stem})
         except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise OptagentError(f"seed {path} is not readable YAML ({str(error).splitlines()[0]}); fix the file") from None
+            raise OptagentError(
+                f"seed {path} is not readable YAML ({str(error).splitlines()[0]}); fix the file"
+            ) from None
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(map(str, first["loc"]))

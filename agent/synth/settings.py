@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from optagent.agent.context import STRATEGY_NAMES
 from optagent.agent.synth.dedup import DEFAULT_THRESHOLD
 from optagent.agent.synth.scenario import SynthKind
 from optagent.solvers.result import Limits
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Settings a resumed job may change: how much to make and how fast, not what it makes.
 RUN_ONLY = frozenset({"n", "concurrency", "max_candidates"})

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from optagent.agent.synth.records import Candidate
-from optagent.agent.synth.scenario import Seed
-from optagent.evals.log import git_revision, read_committed_lines, write_atomic
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
+from optagent.agent.synth.records import Candidate
+from optagent.agent.synth.scenario import Seed
 from optagent.errors import OptagentError
+from optagent.evals.log import git_revision, read_committed_lines, write_atomic
 
 HEADER_FILE = "header.json"
 CANDIDATES_FILE = "candidates.jsonl"
@@ -51,7 +51,10 @@ def seeds_digest(seeds: list[Seed]) -> str:
 
 def new_header(models: dict[str, str], settings: dict[str, Any], seeds: list[Seed]) -> JobHeader:
     return JobHeader(
-        models=models, settings=settings, seeds_sha256=seeds_digest(seeds), seed_count=len(seeds),
+        models=models,
+        settings=settings,
+        seeds_sha256=seeds_digest(seeds),
+        seed_count=len(seeds),
         git_revision=git_revision(),
     )
 
@@ -61,7 +64,9 @@ def read_header(out: Path) -> JobHeader:
     try:
         return JobHeader.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValidationError, UnicodeDecodeError):
-        raise OptagentError(f"{path} is not a synthesis job header; pass a new --out, or the folder a synth job made") from None
+        raise OptagentError(
+            f"{path} is not a synthesis job header; pass a new --out, or the folder a synth job made"
+        ) from None
 
 
 def read_candidates(out: Path) -> tuple[list[Candidate], list[str], int]:

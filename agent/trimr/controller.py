@@ -31,9 +31,8 @@ from optagent.agent.trimr.rules import Rule
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.stats import TrimRStats
 from optagent.agent.trimr.verifier import Verifier
-from optagent.prompts import render
-
 from optagent.errors import OptagentError
+from optagent.prompts import render
 
 _QUESTION = "\x00TRIMR-QUESTION\x00"
 
@@ -100,7 +99,9 @@ class TrimR:
             self._question_frame = (head, tail)
         head, tail = self._question_frame
         completion = await self.verifier.complete(
-            head + question.strip() + tail, max_tokens=1, temperature=0.0,
+            head + question.strip() + tail,
+            max_tokens=1,
+            temperature=0.0,
             logprobs=self.settings.verifier_top_logprobs,
         )
         if not completion.logprobs:
@@ -111,7 +112,9 @@ class TrimR:
     async def _run(self, out: TrimRStream, messages: list[Message], sampling: dict[str, Any]) -> AsyncIterator[Delta]:
         started = time.perf_counter()
         settings = self.settings
-        verifier = Verifier(self.ask_verifier, sentences=settings.verifier_sentences, concurrency=settings.verifier_concurrency)
+        verifier = Verifier(
+            self.ask_verifier, sentences=settings.verifier_sentences, concurrency=settings.verifier_concurrency
+        )
         monitor = Monitor(settings, self._profile.reflection_markers, verifier)
         request, native = self._native(sampling)
         reasoning: list[str] = []
@@ -137,10 +140,18 @@ class TrimR:
             await monitor.close()
         record = inner.record
         cut = monitor.cut
-        if cut is None and not answer and "repetition_detection" in native and record and record.finish_reason != "stop":
+        if (
+            cut is None
+            and not answer
+            and "repetition_detection" in native
+            and record
+            and record.finish_reason != "stop"
+        ):
             cut = Cut(rule=Rule.REPETITION, position=len(monitor.text), thought=None)
         stats = TrimRStats(
-            native=native, thoughts=monitor.thoughts, thinking_tokens=monitor.tokens,
+            native=native,
+            thoughts=monitor.thoughts,
+            thinking_tokens=monitor.tokens,
             verifier_calls=len(verifier.calls),
             verifier_latency_s=sum(c.latency_s for c in verifier.calls),
             verifier_latency_max_s=max((c.latency_s for c in verifier.calls), default=0.0),
@@ -154,7 +165,9 @@ class TrimR:
             stats.kept_tokens = monitor.tokens
             stats.wall_s = time.perf_counter() - started
             assert record is not None
-            out.result = TrimROutput(text="".join(answer), reasoning="".join(reasoning) or None, record=record, trimr=stats)
+            out.result = TrimROutput(
+                text="".join(answer), reasoning="".join(reasoning) or None, record=record, trimr=stats
+            )
             out.record = out.result.record
             return
         stats.rule, stats.cut_thought = cut.rule, cut.thought

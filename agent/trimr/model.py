@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from optagent.agent.models.base import Message, Model, ModelOutput, ModelStream, Role
 from optagent.agent.models.chat import ChatModel
 from optagent.agent.models.roles import ModelRoles
 from optagent.agent.trimr.controller import TrimR
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.stats import TrimRStats
-from pydantic import BaseModel
-
 from optagent.errors import OptagentError
 
 
@@ -48,7 +48,9 @@ class TrimRModel(ChatModel):
         clone.stats = self.stats
         return clone
 
-    async def _chat(self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]) -> ModelOutput:
+    async def _chat(
+        self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
+    ) -> ModelOutput:
         if self.trimr is None:
             return await self.inner.generate(messages, **sampling)
         output = await self.trimr.generate(messages, **sampling)

@@ -12,11 +12,12 @@ import asyncio
 import bisect
 from collections.abc import Sequence
 
+from pydantic import BaseModel
+
 from optagent.agent.trimr.rules import Convergence, LoopDetector, Rule, underthinking
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.thoughts import Thought, ThoughtSplitter
 from optagent.agent.trimr.verifier import Verifier
-from pydantic import BaseModel
 
 
 class Cut(BaseModel):
@@ -105,7 +106,10 @@ class Monitor:
         if self._convergence.observe(has_answer, equivalent):
             self._decide(Rule.OVERTHINKING, thought.end, thought.index)
         elif underthinking(
-            thought.index + 1, tokens, self._convergence.converging, self._settings,
+            thought.index + 1,
+            tokens,
+            self._convergence.converging,
+            self._settings,
             count_tokens=not self._settings.native_thinking_budget,
         ):
             self._decide(Rule.UNDERTHINKING, thought.end, thought.index)

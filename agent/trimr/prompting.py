@@ -16,11 +16,11 @@ from, in order:
 from __future__ import annotations
 
 import httpx
+
 from optagent.agent.models.base import Message
 from optagent.agent.models.providers import OpenAICompatModel
-from optagent.prompts import render
-
 from optagent.errors import OptagentError
+from optagent.prompts import render
 
 FAMILY_TEMPLATES = {
     "qwen3": "chatml",
@@ -70,7 +70,9 @@ class PromptRenderer:
             if tokenized.status_code in (404, 405) or "tokens" not in _json(tokenized):
                 return None
             tokenized.raise_for_status()
-            detokenized = await http.post("/detokenize", json={"model": self._model.name, "tokens": tokenized.json()["tokens"]})
+            detokenized = await http.post(
+                "/detokenize", json={"model": self._model.name, "tokens": tokenized.json()["tokens"]}
+            )
             detokenized.raise_for_status()
             return detokenized.json()["prompt"]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from optagent.agent.trimr.rules import Rule
 from pydantic import BaseModel, Field, computed_field
+
+from optagent.agent.trimr.rules import Rule
 
 
 class TrimRStats(BaseModel):

@@ -14,8 +14,9 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
-from optagent.prompts import render
 from pydantic import BaseModel
+
+from optagent.prompts import render
 
 AskToken = Callable[[str], Awaitable[dict[str, float]]]
 """Sends one question to the verifier model; returns the first token's top logprobs."""

@@ -8,9 +8,8 @@ from __future__ import annotations
 import functools
 import importlib
 
-from optagent.solvers.targets.base import Reading, SolveEvent, Target
-
 from optagent.errors import OptagentError
+from optagent.solvers.targets.base import Reading, SolveEvent, Target
 
 TARGETS: dict[str, str] = {
     "pyomo": "optagent.solvers.targets.pyomo:PyomoTarget",

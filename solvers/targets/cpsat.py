@@ -81,8 +81,4 @@ class CPSATTarget(Target):
         from ortools.sat.python import cp_model
 
         models = [obj for obj in objects if isinstance(obj, cp_model.CpModel)]
-        return [
-            reading
-            for obj in objects
-            if (reading := _read(obj, models[-1] if models else None)) is not None
-        ]
+        return [reading for obj in objects if (reading := _read(obj, models[-1] if models else None)) is not None]

@@ -74,9 +74,7 @@ def _reading(model: Any, status: SolutionStatus | None, solver_name: str) -> Rea
     from pyomo.environ import Objective, Var, value
 
     values = collect(
-        (var.name, var.value)
-        for var in model.component_data_objects(Var, descend_into=True)
-        if var.value is not None
+        (var.name, var.value) for var in model.component_data_objects(Var, descend_into=True) if var.value is not None
     )
     objective = None
     for component in model.component_data_objects(Objective, active=True, descend_into=True):

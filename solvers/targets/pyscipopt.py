@@ -74,8 +74,13 @@ class PySCIPOptTarget(Target):
             record(SolveEvent("pyscipopt", (self,)))
             return base.optimizeNogil(self)
 
-        namespace = {"optimize": optimize, "optimizeNogil": optimizeNogil, "__optagent_hook__": True,
-                     "__module__": "pyscipopt", "__qualname__": "Model"}
+        namespace = {
+            "optimize": optimize,
+            "optimizeNogil": optimizeNogil,
+            "__optagent_hook__": True,
+            "__module__": "pyscipopt",
+            "__qualname__": "Model",
+        }
         pyscipopt.Model = type("Model", (base,), namespace)
 
     def read_event(self, event: SolveEvent) -> Reading | None:

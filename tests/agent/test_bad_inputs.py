@@ -5,10 +5,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from optagent.agent import AgentSettings, AnswerOutcome, solve
-from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
+from optagent.agent import AgentSettings, AnswerOutcome, solve
 from optagent.errors import OptagentError
+from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -52,9 +52,14 @@ print(json.dumps({"objective": None, "x": int(x.value()), "y": int(y.value())}))
 
 async def test_no_objective_is_a_feasibility_question(sandbox) -> None:
     understanding = UNDERSTANDING | {"objective": "", "sense": "none", "kind": "cp-satisfaction"}
-    formulation = FORMULATION | {"objective": {"sense": "none", "latex": "", "text": "any feasible point"}, "kind": "cp-satisfaction"}
+    formulation = FORMULATION | {
+        "objective": {"sense": "none", "latex": "", "text": "any feasible point"},
+        "kind": "cp-satisfaction",
+    }
     script = Scripted(understand=understanding, formulate=formulation, write_code=FEASIBILITY_CODE, explain="x=4, y=3.")
-    answer = await solve("Find any integers x, y in 0..10 with x+y=7 and x-y=1.", roles=script.roles(), sandbox=sandbox, settings=ONE)
+    answer = await solve(
+        "Find any integers x, y in 0..10 with x+y=7 and x-y=1.", roles=script.roles(), sandbox=sandbox, settings=ONE
+    )
     assert answer.solved and answer.objective is None and answer.target == "cpmpy"
     assert answer.values == {"x": 4, "y": 3} and script.calls["judge"] == 0
 
@@ -62,10 +67,15 @@ async def test_no_objective_is_a_feasibility_question(sandbox) -> None:
 async def test_truly_infeasible_problem_gets_an_honest_infeasible_answer(sandbox) -> None:
     verdict = {"blame": "accept", "reason": "1000 items cannot be made with 240 carpentry hours"}
     script = Scripted(
-        understand=UNDERSTANDING, formulate=FORMULATION, write_code=INFEASIBLE, judge=verdict,
+        understand=UNDERSTANDING,
+        formulate=FORMULATION,
+        write_code=INFEASIBLE,
+        judge=verdict,
         explain="No plan can make 1000 items with the hours available.",
     )
-    text = "Tables need 4 h, chairs 3 h of carpentry; 240 h exist. Make at least 1000 items in total, maximizing profit."
+    text = (
+        "Tables need 4 h, chairs 3 h of carpentry; 240 h exist. Make at least 1000 items in total, maximizing profit."
+    )
     answer = await solve(text, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert answer.outcome is AnswerOutcome.INFEASIBLE and not answer.solved
     assert answer.detail == f"the judge accepted it: {verdict['reason']}"
@@ -77,7 +87,9 @@ async def test_problem_in_another_language(sandbox) -> None:
         "Un atelier fabrique des tables (4 h de menuiserie, 2 h de finition, 70 € de profit) et des chaises "
         "(3 h, 1 h, 50 €). 240 h de menuiserie et 100 h de finition; au plus 60 chaises. Maximiser le profit."
     )
-    script = Scripted(understand=UNDERSTANDING, formulate=FORMULATION, write_code=GOOD, explain="Fabriquez 30 tables et 40 chaises.")
+    script = Scripted(
+        understand=UNDERSTANDING, formulate=FORMULATION, write_code=GOOD, explain="Fabriquez 30 tables et 40 chaises."
+    )
     answer = await solve(text, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert answer.solved and answer.objective == pytest.approx(4100)
     assert all(text in prompts[0] for prompts in script.prompts.values())
@@ -116,7 +128,9 @@ async def test_hostile_problem_text_is_contained_by_the_sandbox(monkeypatch) -> 
     port = listener.getsockname()[1]
     program = GOOD.removeprefix("```python\n").removesuffix("```")
     script = Scripted(
-        understand=UNDERSTANDING, formulate=FORMULATION, explain="Make 30 tables and 40 chairs.",
+        understand=UNDERSTANDING,
+        formulate=FORMULATION,
+        explain="Make 30 tables and 40 chairs.",
         write_code=HOSTILE.format(port=port, program=program),
     )
     text = (

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from optagent.agent import Answer
 
 SMALL_LP = "Maximize 3x + 2y subject to x + y <= 4, x + 3y <= 6, x >= 0, y >= 0."
@@ -15,7 +16,11 @@ SMALL_LP = "Maximize 3x + 2y subject to x + y <= 4, x + 3y <= 6, x >= 0, y >= 0.
 def optagent(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from optagent.app.cli import main; main()", "solve", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
 
 
@@ -44,8 +49,18 @@ def test_no_model_configured_runs_the_embedded_default_and_says_so() -> None:
 
     env = {k: v for k, v in os.environ.items() if k != "OPTAGENT_MODEL"}
     done = optagent(
-        SMALL_LP, "--strategy", "direct", "--samples", "1", "--max-tokens", "64", "--max-repairs", "0", "--json",
-        env=env, timeout=600,
+        SMALL_LP,
+        "--strategy",
+        "direct",
+        "--samples",
+        "1",
+        "--max-tokens",
+        "64",
+        "--max-repairs",
+        "0",
+        "--json",
+        env=env,
+        timeout=600,
     )
     assert done.returncode in (0, 1), done.stderr
     assert "using the embedded SmolLM2-135M" in done.stderr and "for real accuracy serve a real model" in done.stderr
@@ -57,8 +72,20 @@ def test_no_model_configured_runs_the_embedded_default_and_says_so() -> None:
 def test_real_small_llm_gives_a_well_formed_answer(llm_server) -> None:
     """SmolLM2-135M writes nonsense; the graph must still end with a typed, honest answer."""
     done = optagent(
-        SMALL_LP, "--model", f"llamacpp/{llm_server.alias}", "--base-url", llm_server.base_url,
-        "--samples", "1", "--max-tokens", "128", "--max-repairs", "1", "--max-judge-rounds", "1", "--json",
+        SMALL_LP,
+        "--model",
+        f"llamacpp/{llm_server.alias}",
+        "--base-url",
+        llm_server.base_url,
+        "--samples",
+        "1",
+        "--max-tokens",
+        "128",
+        "--max-repairs",
+        "1",
+        "--max-judge-rounds",
+        "1",
+        "--json",
         timeout=600,
     )
     assert done.returncode in (0, 1), done.stderr
@@ -77,11 +104,28 @@ def test_answer_is_printed_for_a_person(capsys) -> None:
     from tests.agent.scripted import FORMULATION
 
     answer = Answer(
-        problem_id="p", strategy="full", outcome=AnswerOutcome.SOLVED, formulation=Formulation.model_validate(FORMULATION),
-        code="import pyomo.environ as pyo", language=Language.PYTHON, target="pyomo", objective=4100.0,
-        values={"tables": 30, "chairs": 40}, explanation="Make 30 tables and 40 chairs.", sandbox="ran in the sandbox with netns",
+        problem_id="p",
+        strategy="full",
+        outcome=AnswerOutcome.SOLVED,
+        formulation=Formulation.model_validate(FORMULATION),
+        code="import pyomo.environ as pyo",
+        language=Language.PYTHON,
+        target="pyomo",
+        objective=4100.0,
+        values={"tables": 30, "chairs": 40},
+        explanation="Make 30 tables and 40 chairs.",
+        sandbox="ran in the sandbox with netns",
     )
     print_answer(answer)
     shown = capsys.readouterr().out
-    for text in ("Formulation", "4t + 3c", "import pyomo.environ", "Solution: solved", "4100", "tables", "Make 30 tables", "netns"):
+    for text in (
+        "Formulation",
+        "4t + 3c",
+        "import pyomo.environ",
+        "Solution: solved",
+        "4100",
+        "tables",
+        "Make 30 tables",
+        "netns",
+    ):
         assert text in shown

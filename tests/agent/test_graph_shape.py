@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+
 from optagent.agent import STRATEGY_NAMES, AgentSettings, build_graph
 from optagent.agent.context import PLANS
-
 from optagent.errors import OptagentError
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
 from optagent.benchmarks.schema import Problem, Targets
 from tests.agent.scripted import (
@@ -62,7 +63,9 @@ async def test_infeasible_goes_to_judge_then_reformulation(sandbox) -> None:
 
 
 async def test_judge_blaming_code_goes_to_repair(sandbox) -> None:
-    script = Scripted(write_code=INFEASIBLE, repair=GOOD, judge={"blame": "code", "reason": "extra constraint"}, **MODELING)
+    script = Scripted(
+        write_code=INFEASIBLE, repair=GOOD, judge={"blame": "code", "reason": "extra constraint"}, **MODELING
+    )
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert answer.solved and [r.trigger for r in answer.rounds] == ["first", "recode"]
     assert "extra constraint" in script.prompts["repair"][0]
@@ -132,8 +135,18 @@ async def test_unusable_structured_replies_degrade_not_fail(sandbox) -> None:
 
 async def test_stream_yields_typed_events_per_sample(sandbox) -> None:
     script = Scripted(write_code=GOOD, **MODELING)
-    events = [e async for e in stream_solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=2))]
+    events = [
+        e
+        async for e in stream_solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=2))
+    ]
     per_sample = [(e.sample, e.node) for e in events if e.sample is not None]
     for k in (0, 1):
-        assert [n for s, n in per_sample if s == k] == ["understand", "formulate", "write_code", "execute", "diagnose", "finish"]
+        assert [n for s, n in per_sample if s == k] == [
+            "understand",
+            "formulate",
+            "write_code",
+            "execute",
+            "diagnose",
+            "finish",
+        ]
     assert [e.node for e in events[-2:]] == ["vote", "answer"]

@@ -39,7 +39,9 @@ def test_diagnosis_findings() -> None:
     assert diagnosis_of(_state(zero.model_copy(update={"values": {"x": 2}}), formulation=feasibility)).finding == "ok"
     all_zero = ok.model_copy(update={"values": {"x": 0, "y": 0.0}})
     assert diagnosis_of(_state(all_zero)).detail == "every variable is 0"
-    crash = ExecResult(termination=Termination.ERROR, error="NameError: name 'z' is not defined", traceback="Traceback ...")
+    crash = ExecResult(
+        termination=Termination.ERROR, error="NameError: name 'z' is not defined", traceback="Traceback ..."
+    )
     assert diagnosis_of(_state(crash)).finding == "crash"
     after_proof = crash.model_copy(update={"solution_status": SolutionStatus.INFEASIBLE})
     assert diagnosis_of(_state(after_proof)).finding == "infeasible"
@@ -54,7 +56,9 @@ def test_diagnosis_findings() -> None:
 
 
 def test_named_outputs_match_loosely() -> None:
-    result = ExecResult(termination=Termination.OK, printed_json={"number_of_tables": 30, "Profit": 4100}, values={"z": 1})
+    result = ExecResult(
+        termination=Termination.OK, printed_json={"number_of_tables": 30, "Profit": 4100}, values={"z": 1}
+    )
     found = named_outputs(result, ["Number of Tables", "Profit", "z", "missing"])
     assert found == {"Number of Tables": 30, "Profit": 4100, "z": 1}
 
@@ -62,8 +66,13 @@ def test_named_outputs_match_loosely() -> None:
 def test_prediction_for_the_runner() -> None:
     result = ExecResult(termination=Termination.OK, solution_status=SolutionStatus.OPTIMAL, objective=3.0)
     answer = Answer(
-        problem_id="p", strategy="full", outcome=AnswerOutcome.SOLVED, code="print(1)",
-        language=Language.PYTHON, result=result, named={"a": "2.5", "b": [1, 2], "c": True},
+        problem_id="p",
+        strategy="full",
+        outcome=AnswerOutcome.SOLVED,
+        code="print(1)",
+        language=Language.PYTHON,
+        result=result,
+        named={"a": "2.5", "b": [1, 2], "c": True},
     )
     prediction = answer.prediction
     assert prediction.result == result and prediction.code == "print(1)"

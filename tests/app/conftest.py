@@ -20,8 +20,12 @@ from tests.fake_openai import FakeOpenAI
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output" / "app"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -44,7 +48,9 @@ class ChatServer:
         command += ["--model", self.model] if self.model else []
         command += ["--base-url", self.base_url] if self.base_url else []
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"NO_COLOR": "1"})
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"NO_COLOR": "1"}
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()

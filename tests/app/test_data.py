@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from optagent.app.chat_data import MAX_TABLE_CHARS, load_table
 
+from optagent.app.chat_data import MAX_TABLE_CHARS, load_table
 from optagent.errors import OptagentError
 
 

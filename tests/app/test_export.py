@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from optagent.agent.answer import Answer, AnswerOutcome
 from optagent.app.chat_export import export_files
 from optagent.solvers.result import Language
@@ -29,11 +30,15 @@ CPMPY = "import cpmpy as cp\nx = cp.intvar(0, 3, name='x')\ncp.Model(x >= 1).sol
 
 
 def answer(target: str, code: str) -> Answer:
-    return Answer(problem_id="p", strategy="s", outcome=AnswerOutcome.SOLVED, code=code, target=target, language=Language.PYTHON)
+    return Answer(
+        problem_id="p", strategy="s", outcome=AnswerOutcome.SOLVED, code=code, target=target, language=Language.PYTHON
+    )
 
 
 @pytest.mark.asyncio(loop_scope="module")
-@pytest.mark.parametrize(("target", "code", "in_lp"), [("pulp", PULP_IN_FUNCTION, "carpentry"), ("pyscipopt", SCIP, "tables")])
+@pytest.mark.parametrize(
+    ("target", "code", "in_lp"), [("pulp", PULP_IN_FUNCTION, "carpentry"), ("pyscipopt", SCIP, "tables")]
+)
 async def test_lp_and_mps_files_of_models_built_anywhere(sandbox, tmp_path, target, code, in_lp):
     exports = await export_files(answer(target, code), sandbox, tmp_path)
     assert sorted(path.name for path in exports.files) == ["model.lp", "model.mps", "model.py"], exports.note

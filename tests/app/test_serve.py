@@ -9,9 +9,9 @@ import time
 
 import httpx
 import pytest
+
 from optagent.agent.models.llamacpp_server import free_port
 from optagent.agent.models.profiles import PROFILES
-
 from tests.app.conftest import optagent
 
 MODEL_OF_PROFILE = {
@@ -37,7 +37,9 @@ def test_every_profile_has_a_dry_run_case():
 @pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.name)
 def test_dry_run_builds_the_vllm_command_from_the_profile(profile):
     model = MODEL_OF_PROFILE[profile.name]
-    done = run("serve", model, "--dry-run", "--port", "8123", "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.85")
+    done = run(
+        "serve", model, "--dry-run", "--port", "8123", "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.85"
+    )
     assert done.returncode == 0, done.stderr
     command = shlex.split(done.stdout.strip())
     assert command[:3] == ["vllm", "serve", model]
@@ -85,7 +87,12 @@ def test_a_busy_port_is_refused_in_one_line():
 @pytest.mark.llm
 def test_serve_llamacpp_for_real_prints_the_spec_and_serves():
     port = free_port()
-    process = subprocess.Popen(optagent("serve", "--backend", "llamacpp", "smollm2", "--port", str(port)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        optagent("serve", "--backend", "llamacpp", "smollm2", "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 180

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from optagent.agent.context import AgentSettings
 from optagent.agent.graph import AgentEvent
 from optagent.agent.models import ModelRoles, get_model
 from optagent.app.chat_data import load_table
 from optagent.app.chat_session import ChatSession, Turn
-
 from optagent.errors import OptagentError
 from tests.app.workshop import CHANGE, PROBLEM, WorkshopScript
 
@@ -19,10 +19,14 @@ SETTINGS = AgentSettings.for_strategy("orthought")
 
 
 def roles_for(script: WorkshopScript) -> ModelRoles:
-    return ModelRoles(get_model("mock", replies=lambda messages: script({"messages": [m.model_dump() for m in messages]})))
+    return ModelRoles(
+        get_model("mock", replies=lambda messages: script({"messages": [m.model_dump() for m in messages]}))
+    )
 
 
-async def say(chat: ChatSession, conversation: str, message: str, roles: ModelRoles, **options) -> tuple[list[str], Turn]:
+async def say(
+    chat: ChatSession, conversation: str, message: str, roles: ModelRoles, **options
+) -> tuple[list[str], Turn]:
     nodes: list[str] = []
     turn = None
     async for item in chat.send(conversation, message, roles=roles, model="mock", **options):

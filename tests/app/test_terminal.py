@@ -52,7 +52,16 @@ class Terminal:
 
 def test_terminal_chat_problem_follow_up_save_and_resume(fake_server, tmp_path, output_dir):
     store = tmp_path / "chat.sqlite"
-    base = ["chat", "--terminal", "--model", "vllm/fake-model", "--base-url", fake_server.base_url, "--store", str(store)]
+    base = [
+        "chat",
+        "--terminal",
+        "--model",
+        "vllm/fake-model",
+        "--base-url",
+        fake_server.base_url,
+        "--store",
+        str(store),
+    ]
     terminal = Terminal(optagent(*base, "--conversation", "pty"))
     try:
         terminal.expect("you>")

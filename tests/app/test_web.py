@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from optagent.agent.models.llamacpp_server import free_port
 
+from optagent.agent.models.llamacpp_server import free_port
 from tests.app.conftest import CHROMIUM_ARGS, ChatServer
 from tests.app.workshop import CHANGE, PROBLEM
 

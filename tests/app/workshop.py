@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from optagent.agent.models import Message
-
 from tests.agent.scripted import (
     FORMULATION,
     GOOD,
@@ -54,8 +53,10 @@ class WorkshopScript:
             understand=UNDERSTANDING,
             formulate=[FORMULATION, FORMULATION_20],
             write_code=[GOOD, AT_MOST_20],
-            explain=["Make 30 tables and 40 chairs for a weekly profit of $4,100; carpentry and finishing hours are both used up.",
-                     "With at most 20 tables, make 18 tables and 56 chairs for $4,060."],
+            explain=[
+                "Make 30 tables and 40 chairs for a weekly profit of $4,100; carpentry and finishing hours are both used up.",
+                "With at most 20 tables, make 18 tables and 56 chairs for $4,060.",
+            ],
         )
         self.on_step: dict[str, Any] = {}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+
 from optagent.solvers.sandbox import Sandbox
 
 DATASETS = Path(os.environ.get("OPTAGENT_TEST_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from optagent.benchmarks import get_benchmark
 
+from optagent.benchmarks import get_benchmark
 from optagent.errors import OptagentError
 
 
@@ -73,7 +73,9 @@ def test_empty_file(tmp_path: Path) -> None:
 
 
 def test_nothing_readable_names_the_first_problem(tmp_path: Path) -> None:
-    with pytest.raises(OptagentError, match=r"no readable optibench problems: .*OptiBench.json:1: the file ends early \(truncated\)"):
+    with pytest.raises(
+        OptagentError, match=r"no readable optibench problems: .*OptiBench.json:1: the file ends early \(truncated\)"
+    ):
         get_benchmark("optibench").load(_optibench_dir(tmp_path, '[{"index": 0, "question": "q'))
 
 

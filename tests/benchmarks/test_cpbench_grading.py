@@ -9,15 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from optagent.benchmarks import Outcome, Prediction, ScoringContext, get_benchmark
+from optagent.errors import OptagentError
 from optagent.solvers.result import ExecResult, Language, Limits, Termination
 from optagent.solvers.sandbox import Sandbox
 
-from optagent.errors import OptagentError
-
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 LIMITS = Limits(timeout_s=60.0)
-
 
 
 async def _score(cp_data: Path, sandbox: Sandbox, problem_id: str, program: str):

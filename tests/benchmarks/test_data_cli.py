@@ -25,7 +25,6 @@ from optagent.benchmarks import resolve_data_dir
 from optagent.errors import OptagentError
 
 
-
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -75,7 +74,12 @@ def test_pull_list_inspect(server: str, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "data").rglob("*") if p.name.startswith(".")) == []
     listing = invoke("data", "list", "--data", data, "--json")
     rows = {row["benchmark"]: row for row in json.loads(listing.output.strip().splitlines()[-1])["benchmarks"]}
-    assert {name: row["n"] for name, row in rows.items()} == {"optibench": 605, "logior": 92, "cpbench": 164, "cpbench-v1": 101}
+    assert {name: row["n"] for name, row in rows.items()} == {
+        "optibench": 605,
+        "logior": 92,
+        "cpbench": 164,
+        "cpbench-v1": 101,
+    }
     inspected = invoke("data", "inspect", "logior", "--data", data, "--json")
     counts = json.loads(inspected.output.strip().splitlines()[-1])
     assert counts["n"] == 92 and counts["with_answer"] == 92 and counts["infeasible"] == 0
@@ -87,14 +91,19 @@ def test_pull_list_inspect(server: str, tmp_path: Path) -> None:
 def test_pulled_file_is_byte_identical(server: str, datasets: Path, tmp_path: Path) -> None:
     result = invoke("data", "pull", "optibench", "--data", str(tmp_path), "--source", f"{server}/mirror")
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "optibench" / "OptiBench.json").read_bytes() == (datasets / "optibench" / "OptiBench.json").read_bytes()
+    assert (tmp_path / "optibench" / "OptiBench.json").read_bytes() == (
+        datasets / "optibench" / "OptiBench.json"
+    ).read_bytes()
 
 
 def test_damaged_download_replaces_nothing(server: str, datasets: Path, tmp_path: Path) -> None:
     good = invoke("data", "pull", "optibench", "--data", str(tmp_path), "--source", f"{server}/mirror")
     assert good.exit_code == 0
     before = (tmp_path / "optibench" / "OptiBench.json").read_bytes()
-    for source, message in ((f"{server}/truncated", "is damaged (the file ends early"), (f"{server}/cut", "could not download")):
+    for source, message in (
+        (f"{server}/truncated", "is damaged (the file ends early"),
+        (f"{server}/cut", "could not download"),
+    ):
         result = invoke("data", "pull", "optibench", "--data", str(tmp_path), "--source", source)
         assert isinstance(result.exception, OptagentError) and message in str(result.exception)
         assert "nothing was replaced" in str(result.exception) or "check the network" in str(result.exception)
@@ -119,7 +128,10 @@ def test_missing_source_and_unknown_names(server: str, tmp_path: Path) -> None:
     result = invoke("data", "pull", "mamo", "--data", str(tmp_path))
     assert "no download source for 'mamo'; pullable: cpbench, cpbench-v1, logior, optibench" in str(result.exception)
     result = invoke("data", "inspect", "nosuch", "--data", str(tmp_path))
-    assert "unknown benchmark 'nosuch': neither a known name (optibench, logior, cpbench, cpbench-v1) nor an existing file" in str(result.exception)
+    assert (
+        "unknown benchmark 'nosuch': neither a known name (optibench, logior, cpbench, cpbench-v1) nor an existing file"
+        in str(result.exception)
+    )
 
 
 def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,13 +144,27 @@ def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_error_is_one_line_on_stderr(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-c", "from optagent.app.cli import main; main()", "data", "inspect", "optibench", "--data", str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "from optagent.app.cli import main; main()",
+            "data",
+            "inspect",
+            "optibench",
+            "--data",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert completed.returncode == 2
     assert completed.stderr.strip().splitlines() == [
-        f"optagent: error: no optibench data at {tmp_path}/optibench/OptiBench.json; "
-        "run `optagent data pull optibench` or pass --data DIR"
+        (
+            f"optagent: error: no optibench data at {tmp_path}/optibench/OptiBench.json; "
+            "run `optagent data pull optibench` or pass --data DIR"
+        )
     ]
 
 

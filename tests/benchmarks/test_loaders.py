@@ -6,9 +6,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from optagent.benchmarks import BENCHMARKS, ProblemKind, get_benchmark
 from optagent.benchmarks.objective_key import objective_key
-
 from optagent.errors import OptagentError
 
 
@@ -24,18 +24,23 @@ def test_optibench_counts_types_and_labels(datasets: Path) -> None:
     loaded = get_benchmark("optibench").load(datasets)
     assert len(loaded.problems) == 605 and not loaded.skipped
     assert Counter(p.category for p in loaded.problems) == {
-        "linear-notable": 342, "nonlinear-notable": 133, "linear-table": 80, "nonlinear-table": 50,
+        "linear-notable": 342,
+        "nonlinear-notable": 133,
+        "linear-table": 80,
+        "nonlinear-table": 50,
     }
     problems = loaded.by_id()
     assert [p.id for p in loaded.problems[:3]] == ["0", "1", "2"]
     assert problems["2"].targets.named == {
-        "The number of Process J": 0.0, "The number of Process P": 250.0, "The total metal extracted": 2250.0,
+        "The number of Process J": 0.0,
+        "The number of Process P": 250.0,
+        "The total metal extracted": 2250.0,
     }
     assert problems["2"].targets.objective == 2250.0
     assert Counter(len(p.targets.named) for p in loaded.problems)[3] == 384
     assert problems["144"].targets.objective == 39975.0
     assert "40000" in problems["144"].metadata["label_issue"]
-    assert set(p.id for p in loaded.problems if "label_issue" in p.metadata) == {"16", "29", "121", "144", "293", "375"}
+    assert {p.id for p in loaded.problems if "label_issue" in p.metadata} == {"16", "29", "121", "144", "293", "375"}
 
 
 def test_objective_key_on_the_published_file(datasets: Path) -> None:
@@ -81,10 +86,15 @@ def test_cpbench_statements(datasets: Path) -> None:
     loaded = get_benchmark("cpbench").load(datasets)
     assert len(loaded.problems) == 164 and not loaded.skipped
     assert Counter(p.category for p in loaded.problems) == {
-        "hakan_examples": 80, "csplib": 39, "aplai_course": 18, "cpmpy_examples": 16, "complex_or": 11,
+        "hakan_examples": 80,
+        "csplib": 39,
+        "aplai_course": 18,
+        "cpmpy_examples": 16,
+        "complex_or": 11,
     }
     assert Counter(p.kind for p in loaded.problems) == {
-        ProblemKind.CP_SATISFACTION: 110, ProblemKind.CP_OPTIMIZATION: 54,
+        ProblemKind.CP_SATISFACTION: 110,
+        ProblemKind.CP_OPTIMIZATION: 54,
     }
     assert not any(p.targets.has_answer for p in loaded.problems)  # statements only: not gradable
     abbots = loaded.by_id()["abbots_puzzle"]

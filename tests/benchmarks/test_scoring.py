@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from optagent.agent.models import get_model
 from optagent.benchmarks import (
     Outcome,
@@ -34,8 +35,9 @@ CONTEXT = ScoringContext()
 
 def ok(objective: float | None, **fields) -> Prediction:
     status = SolutionStatus.OPTIMAL if objective is not None else SolutionStatus.UNKNOWN
-    return Prediction(result=ExecResult(termination=Termination.OK, solution_status=status, objective=objective, **fields))
-
+    return Prediction(
+        result=ExecResult(termination=Termination.OK, solution_status=status, objective=objective, **fields)
+    )
 
 
 async def test_logior_rule_is_absolute_and_strictly_below_001() -> None:
@@ -97,12 +99,16 @@ NAMED = (
 async def test_optibench_named_targets_from_printed_json(datasets: Path, sandbox: Sandbox) -> None:
     benchmark = get_benchmark("optibench")
     problem = benchmark.load(datasets).by_id()["2"]
-    result = await sandbox.run(PROCESS_PROGRAM.format(pollution=1350, printed=NAMED), Language.PYTHON, Limits(timeout_s=30))
+    result = await sandbox.run(
+        PROCESS_PROGRAM.format(pollution=1350, printed=NAMED), Language.PYTHON, Limits(timeout_s=30)
+    )
     score = await benchmark.score(problem, Prediction(result=result), CONTEXT)
     assert score.graded and score.correct and score.objective_correct and score.strict
     assert score.outcome == Outcome.CORRECT and "read from the printed JSON" in score.detail
     # a tighter pollution limit changes the optimum: every score says wrong
-    result = await sandbox.run(PROCESS_PROGRAM.format(pollution=1000, printed=NAMED), Language.PYTHON, Limits(timeout_s=30))
+    result = await sandbox.run(
+        PROCESS_PROGRAM.format(pollution=1000, printed=NAMED), Language.PYTHON, Limits(timeout_s=30)
+    )
     score = await benchmark.score(problem, Prediction(result=result), CONTEXT)
     assert not score.correct and score.objective_correct is False and score.strict is False
     assert score.outcome == Outcome.WRONG and score.predicted_objective == 1800.0
@@ -143,14 +149,18 @@ async def test_optibench_extractor_model(datasets: Path) -> None:
 
     def reply(messages):
         seen.append(messages[-1].content)
-        return {"answers": [
-            {"name": "The number of Process J", "value": 0},
-            {"name": "the number of process p", "value": 250},
-            {"name": "The total metal extracted", "value": 2250},
-        ]}
+        return {
+            "answers": [
+                {"name": "The number of Process J", "value": 0},
+                {"name": "the number of process p", "value": 250},
+                {"name": "The total metal extracted", "value": 2250},
+            ]
+        }
 
     result = ExecResult(
-        termination=Termination.OK, solution_status=SolutionStatus.OPTIMAL, objective=2250.0,
+        termination=Termination.OK,
+        solution_status=SolutionStatus.OPTIMAL,
+        objective=2250.0,
         stdout="Process J: 0 runs\nProcess P: 250 runs\nMetal: 2250 units\n",
     )
     context = ScoringContext(extractor=get_model("mock", replies=reply))

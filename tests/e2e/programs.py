@@ -16,12 +16,27 @@ from tests.evals.programs import CORRECT, _program
 
 OPTIBENCH_IDS = ("2", "5", "7", "9", "11", "17", "22", "31", "41", "50")
 LOGIOR_IDS = (
-    "prob_023", "prob_030", "prob_031", "prob_032", "prob_033",
-    "prob_037", "prob_042", "prob_061", "prob_069", "prob_079",
+    "prob_023",
+    "prob_030",
+    "prob_031",
+    "prob_032",
+    "prob_033",
+    "prob_037",
+    "prob_042",
+    "prob_061",
+    "prob_069",
+    "prob_079",
 )
 CPBENCH_IDS = (
-    "abbots_puzzle", "bin_packing", "candies", "capital_budget", "send_more_money",
-    "session1_bank_card", "session1_five_floors", "session1_money_change", "session2_subset_sum",
+    "abbots_puzzle",
+    "bin_packing",
+    "candies",
+    "capital_budget",
+    "send_more_money",
+    "session1_bank_card",
+    "session1_five_floors",
+    "session1_money_change",
+    "session2_subset_sum",
     "who_killed_agatha",
 )
 
@@ -43,27 +58,45 @@ OPTIBENCH: dict[str, str] = {
     "2": CORRECT[("optibench", "2")],
     "9": CORRECT[("optibench", "9")],
     "5": _pair(
-        _INT, "2.5 * a + 7 * b", "maximize", ["300 * a + 200 * b <= 50000", "a >= 3 * b", "b >= 10"],
+        _INT,
+        "2.5 * a + 7 * b",
+        "maximize",
+        ["300 * a + 200 * b <= 50000", "a >= 3 * b", "b >= 10"],
         ("The number of bottles of black milk tea", "The number of bottles of green milk tea", "Total profit"),
     ),
     "7": _pair(
-        _REAL, "0.07 * a + 0.10 * b", "maximize", ["a + b <= 3000", "a >= 4 * b", "b <= 500"],
+        _REAL,
+        "0.07 * a + 0.10 * b",
+        "maximize",
+        ["a + b <= 3000", "a >= 4 * b", "b <= 500"],
         ("Money invested in clothing company", "Money invested in tech company", "Total profit"),
     ),
     "11": _pair(
-        _INT, "20 * a + 15 * b", "minimize", ["30 * a + 20 * b >= 100", "350 * a + 300 * b >= 2000", "b <= 0.35 * (a + b)"],
+        _INT,
+        "20 * a + 15 * b",
+        "minimize",
+        ["30 * a + 20 * b >= 100", "350 * a + 300 * b >= 2000", "b <= 0.35 * (a + b)"],
         ("The number of alpha brand bottles", "The number of omega brand bottles", "The total sugar intake"),
     ),
     "50": _pair(
-        _INT, "5 * a + 10 * b", "maximize", ["a <= 80", "b <= 50", "a + b <= 70", "b >= 20", "a >= 2 * b"],
+        _INT,
+        "5 * a + 10 * b",
+        "maximize",
+        ["a <= 80", "b <= 50", "a + b <= 70", "b >= 20", "a >= 2 * b"],
         ("The number of small bouquets", "The number of large bouquets", "The total number of flowers transported"),
     ),
     "17": _pair(
-        _INT, "100 * a + 120 * b", "maximize", ["60 * a + 50 * b <= 7000", "10 * a + 20 * b <= 4000"],
+        _INT,
+        "100 * a + 120 * b",
+        "maximize",
+        ["60 * a + 50 * b <= 7000", "10 * a + 20 * b <= 4000"],
         ("The number of internet services installed", "The number of TV services installed", "The total profit"),
     ),
     "22": _pair(
-        _REAL, "20 * a + 50 * b", "maximize", ["a <= 80", "b <= 50", "a + b <= 120"],
+        _REAL,
+        "20 * a + 50 * b",
+        "maximize",
+        ["a <= 80", "b <= 50", "a + b <= 120"],
         (
             "Number of bottles of regular wine to make per day",
             "Number of bottles of premium wine to make per day",
@@ -71,11 +104,17 @@ OPTIBENCH: dict[str, str] = {
         ),
     ),
     "31": _pair(
-        _INT, "5 * a + 8 * b", "maximize", ["10 * a <= 150", "5 * a + 15 * b <= 400"],
+        _INT,
+        "5 * a + 8 * b",
+        "maximize",
+        ["10 * a <= 150", "5 * a + 15 * b <= 400"],
         ("The number of printed arts", "The number of paintings", "Total profit"),
     ),
     "41": _pair(
-        _REAL, "30 * a + 40 * b", "maximize", ["a + b <= 500", "20 * a + 15 * b <= 9000", "10 * a + 15 * b <= 6000"],
+        _REAL,
+        "30 * a + 40 * b",
+        "maximize",
+        ["a + b <= 500", "20 * a + 15 * b <= 9000", "10 * a + 15 * b <= 6000"],
         ("The acres for traditional machine", "The acres for modern machine", "The amount of tea leaves picked"),
     ),
 }
@@ -268,8 +307,15 @@ def _bank_card(s: dict[str, Any]) -> bool:
 
 def _five_floors(s: dict[str, Any]) -> bool:
     B, C, F, M, S = _digits(s, "BCFMS")
-    return sorted([B, C, F, M, S]) == [1, 2, 3, 4, 5] and B != 5 and C != 1 and F not in (1, 5) and M > C \
-        and abs(S - F) != 1 and abs(F - C) != 1
+    return (
+        sorted([B, C, F, M, S]) == [1, 2, 3, 4, 5]
+        and B != 5
+        and C != 1
+        and F not in (1, 5)
+        and M > C
+        and abs(S - F) != 1
+        and abs(F - C) != 1
+    )
 
 
 def _candies(s: dict[str, Any]) -> bool:
@@ -298,8 +344,11 @@ def _money_change(s: dict[str, Any]) -> bool:
 
 
 CP_CHECKS: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "abbots_puzzle": lambda s: s["men"] + s["women"] + s["children"] == 100
-    and 6 * s["men"] + 4 * s["women"] + s["children"] == 200 and s["women"] == 5 * s["men"],
+    "abbots_puzzle": lambda s: (
+        s["men"] + s["women"] + s["children"] == 100
+        and 6 * s["men"] + 4 * s["women"] + s["children"] == 200
+        and s["women"] == 5 * s["men"]
+    ),
     "bin_packing": lambda s: _pack([4, 3, 1, 3, 2, 5, 2], 5, s["bins"], 5),
     "candies": _candies,
     "capital_budget": _capital_budget,
@@ -307,7 +356,9 @@ CP_CHECKS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "session1_bank_card": _bank_card,
     "session1_five_floors": _five_floors,
     "session1_money_change": _money_change,
-    "session2_subset_sum": lambda s: sum(b * v for b, v in zip(s["bags"], [16, 17, 23, 24, 39, 40], strict=True)) == 100,
+    "session2_subset_sum": lambda s: (
+        sum(b * v for b, v in zip(s["bags"], [16, 17, 23, 24, 39, 40], strict=True)) == 100
+    ),
     "who_killed_agatha": lambda s: s["killer"] == 0,  # Agatha killed herself (Pelletier's puzzle 55)
 }
 

@@ -14,7 +14,6 @@ from collections import Counter
 
 from optagent.agent.models import Message, ModelRoles, get_model
 from optagent.benchmarks.schema import Problem, ProblemKind
-
 from tests.agent.scripted import STEP_MARKERS
 
 _PREFIX = 160  # characters of a statement that identify it inside a prompt
@@ -40,7 +39,9 @@ class ProgramModel:
         step = next((s for s, marker in STEP_MARKERS.items() if marker in prompt), None)
         problem = next((p for opening, p in self.problems.items() if opening in prompt), None)
         if step is None or problem is None:
-            raise AssertionError(f"unrecognised prompt (step {step}, problem {problem and problem.id}): {prompt[:200]!r}")
+            raise AssertionError(
+                f"unrecognised prompt (step {step}, problem {problem and problem.id}): {prompt[:200]!r}"
+            )
         self.calls[problem.id, step] += 1
         program = self.programs[problem.id]
         if step in ("write_code", "repair"):
@@ -55,15 +56,24 @@ class ProgramModel:
         sense = "maximize" if "maximize" in program else "minimize" if "minimize" in program else "none"
         kind = (problem.kind or ProblemKind.MILP).value
         if step == "understand":
-            return json.dumps({
-                "objective": "" if sense == "none" else "the stated goal", "sense": sense,
-                "decisions": [{"name": "x", "meaning": "the decisions of the statement", "domain": "integer"}],
-                "constraints": ["every restriction of the statement"], "data": [], "notes": [], "kind": kind,
-            })
-        return json.dumps({
-            "sets": [], "parameters": [],
-            "variables": [{"name": "x", "domain": "integer", "lower": 0, "latex": "x", "text": "the decisions"}],
-            "objective": {"sense": sense, "latex": "f(x)", "text": "the stated goal"},
-            "constraints": [{"name": "statement", "latex": "g(x) \\le b", "text": "every restriction"}],
-            "kind": kind,
-        })
+            return json.dumps(
+                {
+                    "objective": "" if sense == "none" else "the stated goal",
+                    "sense": sense,
+                    "decisions": [{"name": "x", "meaning": "the decisions of the statement", "domain": "integer"}],
+                    "constraints": ["every restriction of the statement"],
+                    "data": [],
+                    "notes": [],
+                    "kind": kind,
+                }
+            )
+        return json.dumps(
+            {
+                "sets": [],
+                "parameters": [],
+                "variables": [{"name": "x", "domain": "integer", "lower": 0, "latex": "x", "text": "the decisions"}],
+                "objective": {"sense": sense, "latex": "f(x)", "text": "the stated goal"},
+                "constraints": [{"name": "statement", "latex": "g(x) \\le b", "text": "every restriction"}],
+                "kind": kind,
+            }
+        )

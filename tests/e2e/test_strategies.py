@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from rich.console import Console
+
 from optagent.agent import STRATEGY_NAMES, AgentSettings
 from optagent.benchmarks import resolve_data_dir
 from optagent.benchmarks.cpbench import printed_solution
@@ -24,8 +26,6 @@ from optagent.evals.producers import AgentProducer
 from optagent.evals.report import write_report
 from optagent.evals.runner import EvalConfig, EvalResult, run_eval
 from optagent.solvers.result import Limits
-from rich.console import Console
-
 from tests.e2e.programs import (
     CP_CHECKS,
     CPBENCH_IDS,
@@ -79,10 +79,16 @@ def evals(sandbox, problems, tmp_path_factory):
             settings = AgentSettings(strategy=strategy, limits=Limits(timeout_s=60))
             results = {}
             for bench, ids in IDS.items():
-                config = EvalConfig(benchmark=bench, out=root / strategy / bench, data_dir=DATASETS, ids=list(ids), concurrency=8)
+                config = EvalConfig(
+                    benchmark=bench, out=root / strategy / bench, data_dir=DATASETS, ids=list(ids), concurrency=8
+                )
                 header = RunHeader(
-                    benchmark=bench, source="agent", models=model.roles().specs(), strategy=strategy,
-                    settings=settings.model_dump(mode="json"), git_revision=git_revision(),
+                    benchmark=bench,
+                    source="agent",
+                    models=model.roles().specs(),
+                    strategy=strategy,
+                    settings=settings.model_dump(mode="json"),
+                    git_revision=git_revision(),
                 )
                 producer = AgentProducer(model.roles(), settings, samples=1)
                 results[bench] = await run_eval(config, producer, header, console=Console(quiet=True), sandbox=sandbox)
@@ -116,7 +122,9 @@ async def test_each_strategy_scores_every_correct_program(strategy, evals, probl
     for bench, result in results.items():
         assert not result.warnings and result.summary.missing == 0
         for record in result.records:
-            assert record.prediction.code.strip() == PROGRAMS[bench, record.id].strip(), "the scored program is the model's"
+            assert record.prediction.code.strip() == PROGRAMS[bench, record.id].strip(), (
+                "the scored program is the model's"
+            )
             assert len(record.calls) == CALLS[strategy] and record.tokens.total > 0
             assert record.timings.exec_s > 0 and record.timings.wall_s >= record.timings.exec_s
             steps = model.steps(record.id)
@@ -174,7 +182,9 @@ async def test_cp_bench_grading_end_to_end_asks_for_exactly_the_checked_keys(san
     result = await run_eval(
         config, AgentProducer(model.roles(), settings, samples=1), header, console=Console(quiet=True), sandbox=sandbox
     )
-    assert (result.summary.n, result.summary.graded, result.summary.correct) == (2, 2, 2), [r.detail for r in result.records]
+    assert (result.summary.n, result.summary.graded, result.summary.correct) == (2, 2, 2), [
+        r.detail for r in result.records
+    ]
     knap = next(r for r in result.records if r.id == "knap")
     assert knap.predicted_objective == knap.expected_objective == 10
     for problem in loaded:
@@ -191,4 +201,3 @@ def _rows(markdown: str) -> dict[str, list[str]]:
             cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
             rows.setdefault(cells[0], cells[1:])
     return rows
-

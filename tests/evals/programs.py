@@ -24,7 +24,9 @@ m.water = pyo.Constraint(expr=8 * m.j + 6 * m.p <= 1500)
 m.pollution = pyo.Constraint(expr=3 * m.j + 5 * m.p <= 1350)
 """
 OPTIBENCH_2_KEYS = {
-    "The number of Process J": "m.j", "The number of Process P": "m.p", "The total metal extracted": "m.obj",
+    "The number of Process J": "m.j",
+    "The number of Process P": "m.p",
+    "The total metal extracted": "m.obj",
 }
 
 OPTIBENCH_9 = """m.g = pyo.Var(domain=pyo.NonNegativeIntegers)
@@ -34,7 +36,8 @@ m.guests = pyo.Constraint(expr=4 * m.g + m.p >= 80)
 m.share = pyo.Constraint(expr=m.g <= 0.6 * (m.g + m.p))
 """
 OPTIBENCH_9_KEYS = {
-    "The number of golf carts to use": "m.g", "The number of pull carts to use": "m.p",
+    "The number of golf carts to use": "m.g",
+    "The number of pull carts to use": "m.p",
     "The total number of carts used": "m.obj",
 }
 

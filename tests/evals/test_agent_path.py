@@ -7,7 +7,6 @@ import os
 import subprocess
 
 from optagent.evals.log import read_log
-
 from tests.evals.conftest import OPTAGENT, last_json
 from tests.evals.programs import CORRECT
 
@@ -32,10 +31,29 @@ def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datas
     out = tmp_path / "run"
     env = {**os.environ, "OPTAGENT_VLLM_BASE_URL": fake_openai.base_url}
     done = subprocess.run(
-        [str(OPTAGENT), "eval", "logior", "--data", str(datasets), "--model", "vllm/fake-model",
-         "--strategy", "direct", "--ids", "prob_023,prob_061,prob_069,prob_002", "--out", str(out),
-         "--concurrency", "4", "--json"],
-        capture_output=True, text=True, timeout=240, env=env, check=False,
+        [
+            str(OPTAGENT),
+            "eval",
+            "logior",
+            "--data",
+            str(datasets),
+            "--model",
+            "vllm/fake-model",
+            "--strategy",
+            "direct",
+            "--ids",
+            "prob_023,prob_061,prob_069,prob_002",
+            "--out",
+            str(out),
+            "--concurrency",
+            "4",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from optagent.evals.log import SAMPLES_FILE, read_log
 
+from optagent.evals.log import SAMPLES_FILE, read_log
 from tests.evals.conftest import last_json, run_cli, write_responses
 from tests.evals.programs import CORRECT, WRONG
 
@@ -24,8 +24,9 @@ def test_logior_rescoring_scores_correct_wrong_and_infeasible_and_prints_json_la
     lines.append({"id": "prob_999", "sample": 0, "code": "print(1)", "language": "python"})
     responses = write_responses(tmp_path / "responses.jsonl", lines)
     out = tmp_path / "run"
-    done = run_cli("eval", "logior", "--data", datasets, "--responses", responses, "--out", out,
-                   "--concurrency", "2", "--json")
+    done = run_cli(
+        "eval", "logior", "--data", datasets, "--responses", responses, "--out", out, "--concurrency", "2", "--json"
+    )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)
     assert (summary["benchmark"], summary["n"], summary["correct"]) == ("logior", 5, 3)
@@ -47,11 +48,28 @@ def test_logior_rescoring_scores_correct_wrong_and_infeasible_and_prints_json_la
 def test_optibench_named_targets_from_printed_json_and_objective_accuracy(tmp_path, datasets):
     responses = write_responses(
         tmp_path / "r.jsonl",
-        [{"id": "2", "sample": 0, "completion": "Here is the model:\n```python\n" + CORRECT[("optibench", "2")] + "```\n"},
-         *_lines("optibench", WRONG, sample=1)],
+        [
+            {
+                "id": "2",
+                "sample": 0,
+                "completion": "Here is the model:\n```python\n" + CORRECT[("optibench", "2")] + "```\n",
+            },
+            *_lines("optibench", WRONG, sample=1),
+        ],
     )
-    done = run_cli("eval", "optibench", "--data", datasets, "--responses", responses, "--out", tmp_path / "run",
-                   "--concurrency", "2", "--json")
+    done = run_cli(
+        "eval",
+        "optibench",
+        "--data",
+        datasets,
+        "--responses",
+        responses,
+        "--out",
+        tmp_path / "run",
+        "--concurrency",
+        "2",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)
     assert (summary["n"], summary["correct"], summary["graded"]) == (3, 1, 2)
@@ -64,8 +82,19 @@ def test_unknown_ids_are_reported_and_the_run_goes_on(tmp_path, datasets):
     responses = write_responses(tmp_path / "r.jsonl", _lines("logior", CORRECT))
     with open(responses, "a") as f:
         f.write("{not json\n")
-    done = run_cli("eval", "logior", "--data", datasets, "--responses", responses, "--out", tmp_path / "run",
-                   "--ids", "prob_069,prob_nope", "--json")
+    done = run_cli(
+        "eval",
+        "logior",
+        "--data",
+        datasets,
+        "--responses",
+        responses,
+        "--out",
+        tmp_path / "run",
+        "--ids",
+        "prob_069,prob_nope",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     assert "prob_nope" in done.stderr and "r.jsonl:4: not JSON" in done.stderr
     summary = last_json(done.stdout)
@@ -76,8 +105,12 @@ def test_an_incompatible_run_log_is_one_clear_error_and_is_kept(tmp_path, datase
     first = write_responses(tmp_path / "a.jsonl", _lines("logior", CORRECT))
     second = write_responses(tmp_path / "b.jsonl", _lines("logior", WRONG))
     out = tmp_path / "run"
-    assert run_cli("eval", "logior", "--data", datasets, "--responses", first, "--out", out,
-                   "--ids", "prob_069").returncode == 0
+    assert (
+        run_cli(
+            "eval", "logior", "--data", datasets, "--responses", first, "--out", out, "--ids", "prob_069"
+        ).returncode
+        == 0
+    )
     before = (out / SAMPLES_FILE).read_bytes()
     done = run_cli("eval", "logior", "--data", datasets, "--responses", second, "--out", out)
     assert done.returncode == 2
@@ -99,18 +132,24 @@ def test_the_header_records_what_the_run_was(tmp_path, datasets):
 def test_a_json_file_of_objective_values_is_a_benchmark(tmp_path):
     """The generic benchmark: question/answer fields detected, "No Best Solution" means infeasible."""
     data = tmp_path / "mini.jsonl"
-    write_responses(data, [
-        {"id": "a", "question": "Maximize x + y with x + y <= 4, x, y >= 0.", "answer": "4"},
-        {"id": "b", "en_question": "Minimize x with x >= 2 and x <= 1.", "en_answer": "No Best Solution"},
-    ])
+    write_responses(
+        data,
+        [
+            {"id": "a", "question": "Maximize x + y with x + y <= 4, x, y >= 0.", "answer": "4"},
+            {"id": "b", "en_question": "Minimize x with x >= 2 and x <= 1.", "en_answer": "No Best Solution"},
+        ],
+    )
     lp = (
         "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.x = pyo.Var(bounds=({lo}, {hi}))\n"
         "m.o = pyo.Objective(expr=m.x, sense=pyo.{sense})\npyo.SolverFactory('appsi_highs').solve(m)\n"
     )
-    responses = write_responses(tmp_path / "r.jsonl", [
-        {"id": "a", "sample": 0, "code": lp.format(lo=0, hi=4, sense="maximize"), "language": "python"},
-        {"id": "b", "sample": 0, "code": lp.format(lo=2, hi=1, sense="minimize"), "language": "python"},
-    ])
+    responses = write_responses(
+        tmp_path / "r.jsonl",
+        [
+            {"id": "a", "sample": 0, "code": lp.format(lo=0, hi=4, sense="maximize"), "language": "python"},
+            {"id": "b", "sample": 0, "code": lp.format(lo=2, hi=1, sense="minimize"), "language": "python"},
+        ],
+    )
     done = run_cli("eval", data, "--responses", responses, "--out", tmp_path / "run", "--json")
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from optagent.benchmarks.schema import Outcome
-from optagent.evals.log import SAMPLES_FILE, RunHeader, RunLog, SampleRecord, read_log
 
+from optagent.benchmarks.schema import Outcome
 from optagent.errors import OptagentError
+from optagent.evals.log import SAMPLES_FILE, RunHeader, RunLog, SampleRecord, read_log
 
 
 def _header(**changes) -> RunHeader:
@@ -17,7 +17,10 @@ def _header(**changes) -> RunHeader:
 
 def _record(ident: str, sample: int = 0, correct: bool = True) -> SampleRecord:
     return SampleRecord(
-        id=ident, sample=sample, correct=correct, strict=correct,
+        id=ident,
+        sample=sample,
+        correct=correct,
+        strict=correct,
         outcome=Outcome.CORRECT if correct else Outcome.WRONG,
     )
 
@@ -31,7 +34,8 @@ async def test_appended_lines_are_on_disk_and_read_back(tmp_path):
     await log.close()
     read = read_log(tmp_path)
     assert [(r.id, r.correct, r.outcome) for r in read.records] == [
-        ("prob_001", True, Outcome.CORRECT), ("prob_002", False, Outcome.WRONG),
+        ("prob_001", True, Outcome.CORRECT),
+        ("prob_002", False, Outcome.WRONG),
     ]
     assert read.header.schema_version == 1 and read.problems == []
 
@@ -59,7 +63,7 @@ async def test_a_bad_middle_line_is_skipped_and_the_rest_kept(tmp_path):
     log = await RunLog.open(tmp_path, _header())
     await log.close()
     (tmp_path / SAMPLES_FILE).write_text(
-        _record("prob_001").model_dump_json() + "\n{\"id\": 3}\n" + _record("prob_003").model_dump_json() + "\n"
+        _record("prob_001").model_dump_json() + '\n{"id": 3}\n' + _record("prob_003").model_dump_json() + "\n"
     )
     read = read_log(tmp_path)
     assert [r.id for r in read.records] == ["prob_001", "prob_003"]
@@ -68,8 +72,12 @@ async def test_a_bad_middle_line_is_skipped_and_the_rest_kept(tmp_path):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"benchmark": "optibench"}, "benchmark"), ({"strategy": "direct"}, "strategy"),
-     ({"models": {"formulator": "vllm/x"}}, "models"), ({"responses_sha256": "def"}, "responses_sha256")],
+    [
+        ({"benchmark": "optibench"}, "benchmark"),
+        ({"strategy": "direct"}, "strategy"),
+        ({"models": {"formulator": "vllm/x"}}, "models"),
+        ({"responses_sha256": "def"}, "responses_sha256"),
+    ],
 )
 async def test_an_incompatible_header_is_one_clear_error_and_the_log_is_untouched(tmp_path, change, field):
     log = await RunLog.open(tmp_path, _header())

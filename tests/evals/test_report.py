@@ -36,7 +36,11 @@ def test_one_run_report_holds_accuracy_breakdowns_and_failures(two_runs):
     assert "| accuracy | 33.3% |" in md
     assert "## By size" in md and "| Toy | 0.0% (0/1) |" in md and "| Small | 50.0% (1/2) |" in md
     assert "| infeasible | 1 (33.3%) |" in md and "| wrong | 1 (33.3%) |" in md
-    assert "## Samples not correct (2)" in md and "| prob_023 | 0 | wrong |" in md and "| prob_061 | 0 | infeasible |" in md
+    assert (
+        "## Samples not correct (2)" in md
+        and "| prob_023 | 0 | wrong |" in md
+        and "| prob_061 | 0 | infeasible |" in md
+    )
     html = (mixed / "report.html").read_text()
     assert "<svg" in html and "Accuracy by category" in html
     assert not re.search(r"<script|<link|\bsrc=|url\(", html), "the page must not load anything"
@@ -67,9 +71,18 @@ def test_the_html_page_renders_in_a_headless_browser(two_runs, tmp_path):
     assert run_cli("report", good, mixed, "--out", tmp_path / "page").returncode == 0
     png = tmp_path / "page.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
-         "--window-size=1200,2000", (tmp_path / "page.html").as_uri()],
-        capture_output=True, timeout=120, check=False,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={png}",
+            "--window-size=1200,2000",
+            (tmp_path / "page.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert png.exists() and png.stat().st_size > 20_000
 
@@ -77,12 +90,14 @@ def test_the_html_page_renders_in_a_headless_browser(two_runs, tmp_path):
 def test_audit_lists_the_labels_reference_programs_do_not_reproduce(tmp_path, datasets):
     lines = [{"id": i, "sample": 0, "code": c} for (b, i), c in {**CORRECT, **LABEL_ERRORS}.items() if b == "optibench"]
     responses = write_responses(tmp_path / "reference.jsonl", lines)
-    done = run_cli("audit", "optibench", "--data", datasets, "--responses", responses, "--out", tmp_path / "audit",
-                   "--json")
+    done = run_cli(
+        "audit", "optibench", "--data", datasets, "--responses", responses, "--out", tmp_path / "audit", "--json"
+    )
     assert done.returncode == 0, done.stderr
     result = last_json(done.stdout)
     assert (result["n"], result["reproduced"]) == (4, 2)
     assert [(m["id"], m["outcome"], m["expected"], m["predicted"]) for m in result["mismatched"]] == [
-        ("29", "infeasible", 15.0, None), ("293", "wrong", 150.0, 750.0),
+        ("29", "infeasible", 15.0, None),
+        ("293", "wrong", 150.0, 750.0),
     ]
     assert "2 of 4 labels not reproduced" in done.stdout

@@ -17,7 +17,9 @@ def _call(stats: TrimRStats | None) -> CallRecord:
 async def _run(tmp_path, calls_by_id: dict[str, list[CallRecord]]):
     log = await RunLog.open(tmp_path, RunHeader(benchmark="logior", source="agent", strategy="full"))
     for ident, calls in calls_by_id.items():
-        await log.append(SampleRecord(id=ident, sample=0, correct=True, strict=True, outcome=Outcome.CORRECT, calls=calls))
+        await log.append(
+            SampleRecord(id=ident, sample=0, correct=True, strict=True, outcome=Outcome.CORRECT, calls=calls)
+        )
     await log.close()
     return write_report([tmp_path])
 
@@ -29,7 +31,9 @@ async def test_report_totals_trimr_per_run_and_per_sample(tmp_path):
     md, html = await _run(tmp_path, {"prob_001": [_call(cut), _call(uncut)], "prob_002": [_call(loop), _call(None)]})
     text = md.read_text()
     assert "TrimR thinking compression" in text and "TrimR per sample" in text
-    assert "| thinking_tokens | 650 |" in text and "| tokens_saved | 700 |" in text and "| verifier_calls | 11 |" in text
+    assert (
+        "| thinking_tokens | 650 |" in text and "| tokens_saved | 700 |" in text and "| verifier_calls | 11 |" in text
+    )
     assert "| prob_001 | 0 | 2 | overthinking | 500 | 700 |" in text
     assert "| prob_002 | 0 | 1 | repetition | 150 | - |" in text
     assert "TrimR per sample" in html.read_text()

@@ -9,13 +9,23 @@ import time
 from collections import Counter
 
 from optagent.evals.log import SAMPLES_FILE, read_log
-
 from tests.evals.conftest import OPTAGENT, last_json, run_cli, write_responses
 from tests.evals.programs import CORRECT, WRONG
 
 SAMPLES = 16
-_COMPARED = ("benchmark", "n", "correct", "accuracy", "strict_accuracy", "outcomes", "by_category", "by_size",
-             "pass_at_k", "majority_accuracy", "missing")
+_COMPARED = (
+    "benchmark",
+    "n",
+    "correct",
+    "accuracy",
+    "strict_accuracy",
+    "outcomes",
+    "by_category",
+    "by_size",
+    "pass_at_k",
+    "majority_accuracy",
+    "missing",
+)
 
 
 def _responses(tmp_path):
@@ -31,7 +41,19 @@ def _responses(tmp_path):
 
 
 def _eval_args(datasets, responses, out):
-    return ["eval", "logior", "--data", datasets, "--responses", responses, "--out", out, "--concurrency", "1", "--json"]
+    return [
+        "eval",
+        "logior",
+        "--data",
+        datasets,
+        "--responses",
+        responses,
+        "--out",
+        out,
+        "--concurrency",
+        "1",
+        "--json",
+    ]
 
 
 def _lines(out):
@@ -51,7 +73,9 @@ def test_sigkill_midway_then_resume_finishes_only_what_is_missing(tmp_path, data
     out = tmp_path / "killed"
     process = subprocess.Popen(
         [str(OPTAGENT), *map(str, _eval_args(datasets, responses, out))],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120

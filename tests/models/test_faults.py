@@ -72,7 +72,12 @@ async def test_wrong_model_name_lists_the_served_ones(fake_openai):
     fake_openai.models = ("Qwen/Qwen3-8B", "Qwen/Qwen3-0.6B")
     with pytest.raises(OptagentError) as error:
         await vllm(fake_openai).generate("hi")
-    assert_one_line(error, "model 'fake-model' is not served at", "it serves: Qwen/Qwen3-8B, Qwen/Qwen3-0.6B", "--model vllm/Qwen/Qwen3-8B")
+    assert_one_line(
+        error,
+        "model 'fake-model' is not served at",
+        "it serves: Qwen/Qwen3-8B, Qwen/Qwen3-0.6B",
+        "--model vllm/Qwen/Qwen3-8B",
+    )
     assert len(fake_openai.requests) == 1
 
 
@@ -113,7 +118,11 @@ async def test_empty_reply_is_retried_once_then_fails(fake_openai):
 
 @pytest.mark.parametrize(
     ("fault", "says"),
-    [("cut", "was cut off after"), ("no_finish", "without a finish reason"), ("stall", "stalled: no data for 0.5s after")],
+    [
+        ("cut", "was cut off after"),
+        ("no_finish", "without a finish reason"),
+        ("stall", "stalled: no data for 0.5s after"),
+    ],
 )
 async def test_stream_cut_mid_way(fake_openai, fault, says):
     fake_openai.reply = "word " * 50

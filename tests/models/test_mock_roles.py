@@ -64,7 +64,9 @@ async def test_invalid_json_twice_is_one_clear_error():
 
 
 async def test_stream_yields_chunks_and_can_stop_early():
-    model = get_model("mock", replies=[MockReply(text="hello world, a long reply", reasoning="think"), "abcdefghijklmnop"])
+    model = get_model(
+        "mock", replies=[MockReply(text="hello world, a long reply", reasoning="think"), "abcdefghijklmnop"]
+    )
     stream = model.stream("x")
     deltas = [d async for d in stream]
     assert "".join(d.reasoning for d in deltas) == "think"

@@ -39,6 +39,10 @@ def test_request_merges_profile_user_and_thinking():
     model = get_model("vllm/Qwen/Qwen3-8B", sampling={"max_tokens": 512})
     request = model.request({"top_p": 0.5, "thinking": False, "extra_body": {"chat_template_kwargs": {"x": 1}}})
     assert request["top_p"] == 0.5 and request["temperature"] == 0.7 and request["max_tokens"] == 512
-    assert request["extra_body"] == {"top_k": 20, "min_p": 0.0, "chat_template_kwargs": {"x": 1, "enable_thinking": False}}
+    assert request["extra_body"] == {
+        "top_k": 20,
+        "min_p": 0.0,
+        "chat_template_kwargs": {"x": 1, "enable_thinking": False},
+    }
     forced = get_model("vllm/my-alias", profile="gpt-oss").request({})
     assert forced["temperature"] == 1.0

@@ -12,7 +12,12 @@ from optagent.errors import OptagentError
 def recorded(tmp_path):
     path = tmp_path / "recorded.jsonl"
     lines = [
-        {"id": "p1", "completion": "formulation", "role": "formulator", "usage": {"prompt_tokens": 10, "completion_tokens": 3}},
+        {
+            "id": "p1",
+            "completion": "formulation",
+            "role": "formulator",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 3},
+        },
         {"id": "p1", "completion": "code for p1", "role": "coder"},
         {"id": "p1", "sample": 1, "completion": "second sample", "reasoning": "thought"},
         {"id": "p2", "completion": '{"value": 1}'},

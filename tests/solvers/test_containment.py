@@ -8,8 +8,10 @@ import signal
 import socket
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
+
 from optagent.solvers import Limits, Termination
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -100,7 +102,11 @@ async def test_native_allocation_failure_ends_as_memory(sandbox):
 
 
 async def test_huge_output_is_capped(sandbox):
-    result = await run(sandbox, "import sys\nfor _ in range(2000):\n    sys.stdout.write('x' * 100_000)\nprint('done')\n", output_bytes=10_000)
+    result = await run(
+        sandbox,
+        "import sys\nfor _ in range(2000):\n    sys.stdout.write('x' * 100_000)\nprint('done')\n",
+        output_bytes=10_000,
+    )
     assert result.termination == Termination.OK
     assert result.output_truncated and len(result.stdout) == 10_000
     await assert_still_serving(sandbox)
@@ -142,7 +148,11 @@ async def test_writes_outside_its_directory_fail_and_vanish(sandbox, tmp_path):
     assert result.termination == Termination.OK
     assert "wrote /etc" not in result.stdout and "wrote /work" not in result.stdout
     assert "local.txt" in result.stdout
-    assert not target.exists() and not os.path.exists("/etc/optagent-escape") and not os.path.exists("/work/optagent-escape")
+    assert (
+        not target.exists()
+        and not os.path.exists("/etc/optagent-escape")
+        and not os.path.exists("/work/optagent-escape")
+    )
     assert not os.path.exists("/tmp/scratch.txt")  # the run's /tmp was its own tmpfs
 
 
@@ -153,8 +163,7 @@ async def test_files_larger_than_the_limit_are_refused(sandbox):
 
 async def test_parent_secrets_are_out_of_reach(sandbox, tmp_path, monkeypatch):
     home_secret = os.path.expanduser("~/.optagent-test-secret")
-    with open(home_secret, "w") as handle:
-        handle.write("hunter2")
+    Path(home_secret).write_text("hunter2")
     os.chmod(home_secret, 0o600)
     try:
         code = f"""
@@ -180,8 +189,7 @@ async def test_secret_environment_never_reaches_the_zygote(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:1")
     async with Sandbox(workers=1) as own:
-        with open(f"/proc/{own.zygote_pid}/environ", "rb") as handle:
-            environ = handle.read()
+        environ = Path(f"/proc/{own.zygote_pid}/environ").read_bytes()
     assert b"sk-test-not-real" not in environ and b"proxy.invalid" not in environ
 
 

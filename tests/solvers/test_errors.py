@@ -4,6 +4,7 @@ a traceback trimmed to the program's own frames."""
 from __future__ import annotations
 
 import pytest
+
 from optagent.solvers import Limits, Termination
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -26,7 +27,7 @@ async def test_traceback_keeps_only_the_program_frames(sandbox):
     result = await sandbox.run(code)
     assert result.termination == Termination.ERROR
     assert result.error.startswith("TypeError: unsupported operand") and result.error_line == 4
-    assert "program.py\", line 6" in result.traceback and "program.py\", line 4" in result.traceback
+    assert 'program.py", line 6' in result.traceback and 'program.py", line 4' in result.traceback
     assert "site-packages" not in result.traceback
 
 
@@ -46,7 +47,9 @@ async def test_empty_and_non_utf8_programs_are_errors_without_a_process(sandbox)
     empty = await sandbox.run("  \n")
     binary = await sandbox.run(b"print('hi')\n\xff\xfe")
     assert (empty.termination, empty.error) == (Termination.ERROR, "the program is empty; give it a model to run")
-    assert binary.termination == Termination.ERROR and binary.error.startswith("the program is not UTF-8 text (byte 0xff at offset 12)")
+    assert binary.termination == Termination.ERROR and binary.error.startswith(
+        "the program is not UTF-8 text (byte 0xff at offset 12)"
+    )
 
 
 async def test_file_names_must_stay_in_the_run_directory(sandbox):
@@ -55,6 +58,9 @@ async def test_file_names_must_stay_in_the_run_directory(sandbox):
 
 
 async def test_files_are_visible_to_the_program(sandbox):
-    result = await sandbox.run("import helper\nprint(helper.VALUE, open('data.csv').read())\n",
-                               files={"helper.py": b"VALUE = 42\n", "data.csv": b"a,b\n"}, limits=Limits(timeout_s=10))
+    result = await sandbox.run(
+        "import helper\nprint(helper.VALUE, open('data.csv').read())\n",
+        files={"helper.py": b"VALUE = 42\n", "data.csv": b"a,b\n"},
+        limits=Limits(timeout_s=10),
+    )
     assert result.stdout == "42 a,b\n\n"

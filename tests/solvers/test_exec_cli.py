@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from optagent.app.cli import build_app
 from typer.testing import CliRunner
+
+from optagent.app.cli import build_app
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "production_pyomo.py"
 

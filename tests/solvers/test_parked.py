@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+
 from optagent.solvers import Limits, Termination
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from optagent.solvers import Language, Limits, SolutionStatus, Termination
 from optagent.solvers.targets import get_target
 
@@ -198,4 +199,7 @@ async def test_gurobipy_missing_is_a_clear_error(sandbox):
         pytest.skip("gurobipy is installed here")
     result = await run(sandbox, "import gurobipy as gp\nm = gp.Model()\n")
     assert result.termination == Termination.ERROR
-    assert result.error == "ModuleNotFoundError: needs gurobipy (pip install gurobipy; a licence for large models) (line 1)"
+    assert (
+        result.error
+        == "ModuleNotFoundError: needs gurobipy (pip install gurobipy; a licence for large models) (line 1)"
+    )

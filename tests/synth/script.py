@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from optagent.agent.models import Message, ModelRoles, get_model
-
 from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING
 
 SCENARIO_MARKER = "Write a NEW optimization scenario"
@@ -39,21 +38,37 @@ def workshop(tag: str, carpentry: int = 240, kind: str = "milp") -> dict:
         "domain": "production",
         "kind": kind,
         "steps": [
-            {"element": "variable", "sentence": f"The {tag} workshop decides how many tables and chairs to make each week.", "formal": "t, c \\in Z_{\\ge 0}"},
-            {"element": "objective", "sentence": f"A {tag} table earns $70 and a {tag} chair $50, and the {tag} owners maximize weekly profit.", "formal": "\\max 70t + 50c"},
-            {"element": "constraint", "sentence": f"A {tag} table takes 4 hours of carpentry and a {tag} chair 3, with {carpentry} carpentry hours available.", "formal": f"4t + 3c \\le {carpentry}"},
-            {"element": "constraint", "sentence": f"A {tag} table takes 2 hours of finishing and a {tag} chair 1, with 100 finishing hours available.", "formal": "2t + c \\le 100"},
+            {
+                "element": "variable",
+                "sentence": f"The {tag} workshop decides how many tables and chairs to make each week.",
+                "formal": "t, c \\in Z_{\\ge 0}",
+            },
+            {
+                "element": "objective",
+                "sentence": f"A {tag} table earns $70 and a {tag} chair $50, and the {tag} owners maximize weekly profit.",
+                "formal": "\\max 70t + 50c",
+            },
+            {
+                "element": "constraint",
+                "sentence": f"A {tag} table takes 4 hours of carpentry and a {tag} chair 3, with {carpentry} carpentry hours available.",
+                "formal": f"4t + 3c \\le {carpentry}",
+            },
+            {
+                "element": "constraint",
+                "sentence": f"A {tag} table takes 2 hours of finishing and a {tag} chair 1, with 100 finishing hours available.",
+                "formal": "2t + c \\le 100",
+            },
             {"element": "constraint", "sentence": f"At most 60 {tag} chairs can be sold.", "formal": "c \\le 60"},
         ],
     }
 
 
-
-
 class Plan:
     """What one tagged candidate's later steps answer; an untagged one is good."""
 
-    def __init__(self, author: str = GOOD, check: str = GOOD, repair: str = GOOD, drop_number: str | None = None) -> None:
+    def __init__(
+        self, author: str = GOOD, check: str = GOOD, repair: str = GOOD, drop_number: str | None = None
+    ) -> None:
         self.author, self.check, self.repair, self.drop_number = author, check, repair, drop_number
 
 
@@ -66,7 +81,10 @@ class SynthScript:
     """Replies by step; `scenarios` are consumed in call order, plans are looked up by tag."""
 
     def __init__(
-        self, scenarios: Iterable[dict | str] | Callable[[], dict], plans: dict[str, Plan] | None = None, delay_s: float = 0.0
+        self,
+        scenarios: Iterable[dict | str] | Callable[[], dict],
+        plans: dict[str, Plan] | None = None,
+        delay_s: float = 0.0,
     ) -> None:
         self.scenarios = scenarios if callable(scenarios) else deque(copy.deepcopy(list(scenarios)))
         self.plans = plans or {}

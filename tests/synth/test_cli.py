@@ -13,14 +13,21 @@ def _synth(*args: str):
     env = {k: v for k, v in os.environ.items() if k != "OPTAGENT_MODEL"}
     return subprocess.run(
         [sys.executable, "-c", "from optagent.app.cli import main; main()", "synth", *args],
-        check=False, capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--model", "mock", "--kinds", "lp,quantum"], "unknown kind 'quantum' in --kinds; choose from lp, milp, nlp, cp"),
+        (
+            ["--model", "mock", "--kinds", "lp,quantum"],
+            "unknown kind 'quantum' in --kinds; choose from lp, milp, nlp, cp",
+        ),
         (["--model", "mock", "--kinds", ","], "--kinds is empty"),
         (["--model", "mock", "--n", "0"], "--n: Input should be greater than or equal to 1"),
         (["--model", "mock", "--check-strategy", "magic"], "--check-strategy: Value error, unknown strategy 'magic'"),

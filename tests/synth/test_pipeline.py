@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import pytest
+
 from optagent.agent.synth import RejectReason, Stage, SynthKind, SynthSettings, run_job
 from optagent.agent.synth.store import read_candidates
 from tests.agent.scripted import CRASH, INFEASIBLE, WRONG
@@ -53,7 +54,11 @@ EXPECTED = [
 def job(tmp_path_factory):
     script = SynthScript(SCENARIOS, PLANS)
     settings = SynthSettings(
-        n=2, concurrency=1, max_candidates=len(EXPECTED), dedup_threshold=0.8, repairs=1,
+        n=2,
+        concurrency=1,
+        max_candidates=len(EXPECTED),
+        dedup_threshold=0.8,
+        repairs=1,
         kinds=(SynthKind.LP, SynthKind.MILP, SynthKind.CP),
     )
     out = tmp_path_factory.mktemp("synth") / "job"
@@ -81,7 +86,9 @@ def test_every_candidate_is_kept_or_rejected_for_its_reason(job) -> None:
     assert disagreeing.solution.objective == pytest.approx(4100) and disagreeing.check.objective == pytest.approx(3700)
     assert "240" in by_reason[RejectReason.QUESTION_LOST_DATA].detail
     repaired = candidates[-1]
-    assert repaired.kept and repaired.scenario.title == "Workshop Fir" and "undefined_name" not in repaired.solution.code
+    assert (
+        repaired.kept and repaired.scenario.title == "Workshop Fir" and "undefined_name" not in repaired.solution.code
+    )
 
 
 def test_rejections_stop_spending_at_their_stage(job) -> None:
@@ -117,7 +124,10 @@ def test_sft_export_is_chat_messages_for_both_variants(job) -> None:
     out, _report, _script = job
     rows = [json.loads(line) for line in (out / "sft.jsonl").read_text().splitlines()]
     assert [(r["problem_id"], r["variant"]) for r in rows] == [
-        ("syn-000000", "plain"), ("syn-000000", "table"), ("syn-000009", "plain"), ("syn-000009", "table"),
+        ("syn-000000", "plain"),
+        ("syn-000000", "table"),
+        ("syn-000009", "plain"),
+        ("syn-000009", "table"),
     ]
     roles = [[m["role"] for m in r["messages"]] for r in rows]
     assert roles == [["system", "user", "assistant"]] * 4

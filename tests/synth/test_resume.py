@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from optagent.agent.synth import SynthSettings, run_job
 from optagent.agent.synth.store import CANDIDATES_FILE, read_candidates
-from tests.synth.script import SynthScript, fresh_workshop
-
 from optagent.errors import OptagentError
+from tests.synth.script import SynthScript, fresh_workshop
 
 SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8}
 CHILD = f"""
@@ -68,7 +68,9 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path) -> None:
     assert len(ids) == len(set(ids)) == SETTINGS["n"]
 
     again = asyncio.run(run_job(SynthSettings(**SETTINGS), SynthScript([]).roles(), out, workers=1))
-    assert again.kept == SETTINGS["n"] and (out / CANDIDATES_FILE).read_bytes() == after, "a finished job does nothing more"
+    assert again.kept == SETTINGS["n"] and (out / CANDIDATES_FILE).read_bytes() == after, (
+        "a finished job does nothing more"
+    )
 
 
 def test_exactly_n_are_kept_with_many_in_flight(tmp_path) -> None:
@@ -84,7 +86,9 @@ def test_a_folder_with_another_job_or_other_files_is_refused(tmp_path) -> None:
     settings = SynthSettings(n=1, concurrency=1, max_candidates=3, dedup_threshold=0.8)
     asyncio.run(run_job(settings, SynthScript(fresh_workshop).roles(), out, workers=1))
     changed = settings.model_copy(update={"temperature": 0.2})
-    with pytest.raises(OptagentError, match=r"holds a different synthesis job \(settings.temperature: 0.7 there, 0.2 now\)"):
+    with pytest.raises(
+        OptagentError, match=r"holds a different synthesis job \(settings.temperature: 0.7 there, 0.2 now\)"
+    ):
         asyncio.run(run_job(changed, SynthScript([]).roles(), out, workers=1))
     other = tmp_path / "other"
     other.mkdir()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from optagent.agent.synth import NearDuplicateIndex, SynthKind, load_seeds
 from optagent.agent.synth.pipeline import question_problem
 from optagent.agent.synth.records import RejectReason
 from optagent.agent.synth.scenario import Scenario
-
 from optagent.errors import OptagentError
 
 
@@ -40,7 +40,9 @@ def test_packaged_seeds_are_not_near_duplicates_of_each_other() -> None:
         ("- a list\n", "is not a mapping of title, domain, kind, steps"),
         (
             "title: T\ndomain: energy\nkind: lp\nsteps:\n"
-            + "".join(f"- {{element: constraint, sentence: 'Limit {i} is 10.', formal: 'x <= 10'}}\n" for i in range(3)),
+            + "".join(
+                f"- {{element: constraint, sentence: 'Limit {i} is 10.', formal: 'x <= 10'}}\n" for i in range(3)
+            ),
             "is malformed: 0 objective steps",
         ),
     ],
@@ -65,7 +67,14 @@ def test_near_duplicates_are_caught_and_different_stories_pass() -> None:
     for key, seed in seeds.items():
         index.add(key, seed.text)
     copy = seeds["lp-feed-blend"].text
-    for old, new in (("0.30", "0.35"), ("800", "900"), ("9%", "11%"), ("60%", "45%"), ("corn", "barley"), ("ranch", "farm")):
+    for old, new in (
+        ("0.30", "0.35"),
+        ("800", "900"),
+        ("9%", "11%"),
+        ("60%", "45%"),
+        ("corn", "barley"),
+        ("ranch", "farm"),
+    ):
         copy = copy.replace(old, new)
     found = index.match(copy)
     assert found is not None and found[0] == "lp-feed-blend" and found[1] >= 0.5
@@ -82,14 +91,18 @@ def test_removing_a_text_frees_its_place() -> None:
 
 
 def test_question_checks() -> None:
-    scenario = Scenario.model_validate({
-        "title": "T", "domain": "energy", "kind": "lp",
-        "steps": [
-            {"element": "variable", "sentence": "Three plants make power.", "formal": "p_i"},
-            {"element": "objective", "sentence": "Costs are 28 and 45 per MWh.", "formal": "min"},
-            {"element": "constraint", "sentence": "Demand is 1,900 MW.", "formal": "sum = 1900"},
-        ],
-    })
+    scenario = Scenario.model_validate(
+        {
+            "title": "T",
+            "domain": "energy",
+            "kind": "lp",
+            "steps": [
+                {"element": "variable", "sentence": "Three plants make power.", "formal": "p_i"},
+                {"element": "objective", "sentence": "Costs are 28 and 45 per MWh.", "formal": "min"},
+                {"element": "constraint", "sentence": "Demand is 1,900 MW.", "formal": "sum = 1900"},
+            ],
+        }
+    )
     plain = "Three plants cost 28 and 45 dollars per MWh and must meet 1900 MW. What is the cheapest dispatch?"
     table = "Plants must meet 1,900 MW.\n\n| plant | cost |\n|---|---|\n| coal | 28 |\n| gas | 45 |\n\nWhat is the cheapest dispatch?"
     assert question_problem(plain, scenario, table=False) is None

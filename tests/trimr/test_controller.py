@@ -9,13 +9,13 @@ thinking.
 from __future__ import annotations
 
 import pytest
-from tests.fake_openai import FakeOpenAI
+
 from optagent.agent.models import get_model
 from optagent.agent.trimr import Rule, TrimRSettings
 from optagent.agent.trimr.controller import TrimR
-from tests.trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
-
 from optagent.errors import OptagentError
+from tests.fake_openai import FakeOpenAI
+from tests.trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
 
 TOKEN_DELAY_S = 0.004  # 250 tokens/s: 5x the bench's 50 tokens/s, same verifier-to-token ratio
 VERIFIER_LATENCY_S = 0.01

@@ -6,6 +6,7 @@ logprobs for a verifier question. The tiny model's answers are not judged, only 
 from __future__ import annotations
 
 import pytest
+
 from optagent.agent.models import Message
 from optagent.agent.trimr import TrimRSettings
 from optagent.agent.trimr.controller import TrimR

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from optagent.agent.trimr.rules import Convergence, LoopDetector, underthinking
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.thoughts import ThoughtSplitter

@@ -7,8 +7,9 @@ Print the digits (a, b, c).
 """
 
 # Import libraries
-from cpmpy import *
 import json
+
+from cpmpy import *
 
 a = intvar(0, 9, name="a")
 b = intvar(0, 9, name="b")

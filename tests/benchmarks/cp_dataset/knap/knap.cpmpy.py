@@ -13,8 +13,9 @@ capacity = 8
 # End of data
 
 # Import libraries
-from cpmpy import *
 import json
+
+from cpmpy import *
 
 take = boolvar(shape=3, name="take")
 total = sum(take * values)
