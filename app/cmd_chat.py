@@ -61,21 +61,11 @@ def chat_command(
             "the web chat needs Gradio; pip install 'optagent[chat]', or chat in the terminal with --terminal"
         )
     from optagent.app.chat_web import WebChat, serve
+    from optagent.app.serve import check_port_free
 
-    _check_port(host, port)
+    check_port_free(host, port)
     typer.echo(f"optagent chat: http://{host}:{port}  (conversations in {store}; Ctrl-C stops)")
     serve(WebChat(store, settings, model=spec, base_url=base_url), host=host, port=port)
-
-
-def _check_port(host: str, port: int) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise OptagentError(f"cannot serve on {host}:{port} ({error.strerror}); choose another --port") from None
 
 
 def register(app: typer.Typer) -> None:

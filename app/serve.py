@@ -14,12 +14,11 @@ import importlib.util
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Sequence
 
-import httpx
 from pydantic import BaseModel
 
+from optagent.agent.models.llamacpp_server import poll_until_answers
 from optagent.errors import OptagentError
 
 VLLM_HINT = "pip install 'optagent[vllm]' on a machine with a CUDA GPU, or use --backend llamacpp --gguf FILE"
@@ -104,18 +103,13 @@ def check_vllm_runnable() -> None:
 
 def wait_healthy(process: subprocess.Popen[bytes], base: str, timeout_s: float) -> None:
     """Poll `GET /health` until it answers 200; one clear line if the server dies or is slow."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise OptagentError(
-                f"vllm serve exited with code {process.returncode} before it was healthy; its output above says why"
-            )
-        try:
-            if httpx.get(f"{base}/health", timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1.0)
+    outcome = poll_until_answers(process, f"{base}/health", timeout_s, interval_s=1.0)
+    if outcome == "answered":
+        return
+    if outcome == "exited":
+        raise OptagentError(
+            f"vllm serve exited with code {process.returncode} before it was healthy; its output above says why"
+        )
     raise OptagentError(
         f"vllm serve did not become healthy at {base}/health within {timeout_s:g}s; raise --startup-timeout (downloads take long)"
     )

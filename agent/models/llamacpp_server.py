@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import httpx
 
@@ -28,6 +28,23 @@ from optagent.agent.models.registry import get_model
 from optagent.errors import OptagentError
 
 INSTALL_HINT = "install the llm extra: pip install 'optagent[llm]'"
+
+
+def poll_until_answers(
+    process: subprocess.Popen[bytes], url: str, timeout_s: float, *, interval_s: float
+) -> Literal["answered", "exited", "timed out"]:
+    """GET `url` until it answers 200, the server process exits, or `timeout_s` passes."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return "exited"
+        try:
+            if httpx.get(url, timeout=max(1.0, interval_s)).status_code == 200:
+                return "answered"
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval_s)
+    return "timed out"
 
 
 def smollm2_gguf() -> Path:
@@ -131,20 +148,15 @@ class LlamaCppServer:
 
     def _wait_ready(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                code = self.process.returncode
-                self.process = None
-                raise OptagentError(
-                    f"the llama.cpp server exited with code {code} at start: {self._last_log_line()} (log: {self.log_path})"
-                )
-            try:
-                if httpx.get(f"{self.base_url}/models", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        outcome = poll_until_answers(self.process, f"{self.base_url}/models", self.startup_timeout_s, interval_s=0.1)
+        if outcome == "answered":
+            return
+        if outcome == "exited":
+            code = self.process.returncode
+            self.process = None
+            raise OptagentError(
+                f"the llama.cpp server exited with code {code} at start: {self._last_log_line()} (log: {self.log_path})"
+            )
         self.stop()
         raise OptagentError(
             f"the llama.cpp server at {self.base_url} did not answer within {self.startup_timeout_s:g}s: "
