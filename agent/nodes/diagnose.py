@@ -2,8 +2,13 @@
 
 The finding picks what happens next: a code fault (no program, a crash, no result) goes to
 code repair with the traceback; a timeout, an infeasible or unbounded model, or a
-suspicious result (an objective of exactly 0, every variable 0, a requested output
-missing) goes to the judge, which decides whether the formulation or the code is wrong.
+suspicious result goes to the judge, which decides whether the formulation or the code is
+wrong. Suspicious means: a requested output missing, an objective of exactly 0, every
+variable 0, a variable at a huge value (a missing constraint hidden by a big-M or default
+bound), or every variable with a finite upper bound in the formulation sitting at that
+bound (no resource constraint binds: usually one is missing). A vertex solution has many
+variables at bounds, so the last rule looks only at upper bounds of non-binary variables
+and fires only when all of at least two sit there.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from langgraph.runtime import Runtime
 
 from optagent.agent.answer import Diagnosis, Round, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
+from optagent.agent.formulation import Domain, Formulation
 from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
 from optagent.solvers.result import ExecResult, SolutionStatus, Termination
 
 _TRACEBACK_CHARS = 3000
+_HUGE = 1e9
 
 
 def _printed_status(result: ExecResult) -> str | None:
@@ -48,9 +55,31 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     optimizing = state.formulation is None or not state.formulation.is_feasibility
     if optimizing and result.objective is not None and result.objective == 0:
         return "the objective is exactly 0"
-    numbers_found = [v for v in result.values.values() if isinstance(v, numbers.Number)]
-    if numbers_found and all(v == 0 for v in numbers_found):
+    numeric = {name: float(v) for name, v in result.values.items() if isinstance(v, numbers.Real)}
+    if numeric and all(v == 0 for v in numeric.values()):
         return "every variable is 0"
+    huge = [name for name, v in numeric.items() if abs(v) >= _HUGE]
+    if huge:
+        return f"{huge[0]} = {numeric[huge[0]]:g}: a value this large usually means a missing constraint"
+    if state.formulation is not None:
+        return _all_at_upper_bounds(state.formulation, numeric)
+    return None
+
+
+def _all_at_upper_bounds(formulation: Formulation, values: dict[str, float]) -> str | None:
+    """Every value of a non-binary variable with a finite upper bound sits at that bound.
+
+    Solver names of indexed variables look like `x[1]` or `x[a,b]`; they map to the
+    formulation's `x` by the part before the bracket.
+    """
+    uppers = {v.name: v.upper for v in formulation.variables if v.upper is not None and v.domain is not Domain.BINARY}
+    bounded = [
+        (name, value, uppers[name.split("[", 1)[0]])
+        for name, value in values.items()
+        if name.split("[", 1)[0] in uppers
+    ]
+    if len(bounded) >= 2 and all(abs(value - upper) <= 1e-6 * (1 + abs(upper)) for _, value, upper in bounded):
+        return "every variable with an upper bound is at that bound: no constraint binds, one may be missing"
     return None
 
 

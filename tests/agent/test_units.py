@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optagent.agent.answer import Answer, AnswerOutcome, named_outputs
-from optagent.agent.formulation import Formulation, Objective
+from optagent.agent.formulation import Domain, Formulation, Objective, Variable
 from optagent.agent.llm import extract_code
 from optagent.agent.nodes.diagnose import diagnosis_of
 from optagent.agent.state import AttemptState
@@ -53,6 +53,28 @@ def test_diagnosis_findings() -> None:
     assert diagnosis_of(_state(printed)).finding == "unbounded"
     asked = Problem(id="p", text="t", targets=Targets(decision_variables=["x", "y"]))
     assert "['y']" in diagnosis_of(_state(ok.model_copy(update={"printed_json": {"x": 1}}), asked)).detail
+
+
+def test_diagnosis_suspects_huge_values_and_unbound_resources() -> None:
+    ok = ExecResult(termination=Termination.OK, solution_status=SolutionStatus.OPTIMAL, objective=5.0)
+    huge = ok.model_copy(update={"values": {"x": 3.0, "y": 1e12}})
+    assert "y = 1e+12" in diagnosis_of(_state(huge)).detail
+    capped = Formulation(
+        objective=Objective(sense="maximize"),
+        variables=[
+            Variable(name="make", upper=40, indexed_by=["products"]),
+            Variable(name="open", domain=Domain.BINARY, upper=1),
+            Variable(name="spare"),
+        ],
+    )
+    all_at_cap = ok.model_copy(update={"values": {"make[a]": 40.0, "make[b]": 40, "open": 1, "spare": 7.5}})
+    assert "upper bound" in diagnosis_of(_state(all_at_cap, formulation=capped)).detail
+    one_below = ok.model_copy(update={"values": {"make[a]": 40.0, "make[b]": 12.0, "open": 1}})
+    assert diagnosis_of(_state(one_below, formulation=capped)).finding == "ok"
+    binaries_only = ok.model_copy(update={"values": {"open": 1, "spare": 2.0}})
+    assert diagnosis_of(_state(binaries_only, formulation=capped)).finding == "ok"
+    single = ok.model_copy(update={"values": {"make[a]": 40.0, "spare": 2.0}})
+    assert diagnosis_of(_state(single, formulation=capped)).finding == "ok"
 
 
 def test_named_outputs_match_loosely() -> None:
