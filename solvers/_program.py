@@ -83,6 +83,8 @@ def run_python(code: str, workdir: Path, events: list[SolveEvent], targets: list
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+    if events:
+        report["target"] = events[-1].target
     try:
         report["reading"] = _reading(read_solution(namespace, events, targets))
     except Exception as error:  # introspection must never hide the program's own outcome

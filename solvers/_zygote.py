@@ -104,6 +104,7 @@ class _Zygote:
     ) -> None:
         self.control, self.events, self.targets, self.isolation = control, events, targets, isolation
         self.parked: dict[int, tuple[int, socket.socket, float]] = {}  # slot -> monitor pid, channel, since
+        self.warm: str | None = None  # the target parked trees walk through before their run
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
             os.set_blocking(fd, False)
@@ -128,14 +129,21 @@ class _Zygote:
 
     def park(self, slot: int) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = self.fork(lambda: (ours.close(), park(theirs, slot, self.events, self.targets, self.isolation)))
+        warm = self.warm
+        pid = self.fork(lambda: (ours.close(), park(theirs, slot, self.events, self.targets, self.isolation, warm)))
         theirs.close()
         self.parked[slot] = (pid, ours, time.monotonic())
 
     def dispatch(self, message: bytes, fd: int) -> None:
+        """`run SLOT NETWORK [TARGET]`: serve the run on `fd`, then park the slot's next tree,
+        warmed for TARGET: the target of the caller's last finished run (so the tree parked
+        now follows the run before this one); names the zygote does not know are ignored."""
         words = message.split()
-        slot = int(words[1]) if len(words) == 3 and words[1].isdigit() else None
-        network = len(words) == 3 and words[2] == b"1"
+        slot = int(words[1]) if len(words) in (3, 4) and words[1].isdigit() else None
+        network = len(words) in (3, 4) and words[2] == b"1"
+        if len(words) == 4:
+            named = words[3].decode("ascii", "replace")
+            self.warm = next((t.name for t in self.targets if t.name == named), self.warm)
         os.set_inheritable(fd, False)
         handed = False
         if slot is not None and not network and slot in self.parked:

@@ -48,6 +48,7 @@ class Sandbox:
         self._zygote: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._starting: asyncio.Lock | None = None
+        self._last_target: str | None = None
         self._zygote_log = tempfile.TemporaryFile()
 
     async def __aenter__(self) -> Self:
@@ -148,6 +149,9 @@ class Sandbox:
             raw = await self._exchange(request, limits, slot)
         finally:
             self._slots.put_nowait(slot)
+        target = (raw.get("report") or {}).get("target")
+        if isinstance(target, str) and target.isidentifier():
+            self._last_target = target
         result = build_result(raw, limits)
         result.timings.queued_s = queued_s
         return result
@@ -201,7 +205,8 @@ class Sandbox:
                 await self.start()
             assert self._control is not None
             try:
-                socket.send_fds(self._control, [f"run {slot} {int(network)}".encode()], [run_socket.fileno()])
+                message = f"run {slot} {int(network)}" + (f" {self._last_target}" if self._last_target else "")
+                socket.send_fds(self._control, [message.encode()], [run_socket.fileno()])
                 return
             except OSError:
                 if attempt:

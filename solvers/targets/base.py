@@ -71,6 +71,11 @@ class Target:
     def preload(self) -> None:
         """Import the solver stack and walk its first-solve path once (zygote start-up)."""
 
+    def warm(self) -> None:
+        """Walk the solve path a program of this target usually takes, in a parked tree
+        (`solvers/_process.py`): by default the same walk as `preload`."""
+        self.preload()
+
     def install_hooks(self, record: Record) -> None:
         """Wrap the solver's solve entry points so each call is recorded (zygote start-up)."""
 

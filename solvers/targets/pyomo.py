@@ -101,16 +101,11 @@ class PyomoTarget(Target):
     description = "Pyomo modelling with the HiGHS solver (LP, MILP, convex QP)"
 
     def preload(self) -> None:
-        import pyomo.environ as pyo
+        _solve_small(("appsi_highs", "highs"))
 
-        model = pyo.ConcreteModel()
-        model.x = pyo.Var(domain=pyo.NonNegativeIntegers)
-        model.y = pyo.Var(domain=pyo.NonNegativeReals)
-        model.c = pyo.Constraint(expr=model.x + 2 * model.y <= 4)
-        model.o = pyo.Objective(expr=model.x + model.y, sense=pyo.maximize)
-        for solver in ("appsi_highs", "highs"):
-            pyo.SolverFactory(solver).solve(model)
-        pyo.value(model.o)
+    def warm(self) -> None:
+        """Only the interface the cheat-sheet teaches (`appsi_highs`): a third less CPU."""
+        _solve_small(("appsi_highs",))
 
     def install_hooks(self, record: Record) -> None:
         from pyomo.contrib.appsi import base as appsi_base
@@ -144,3 +139,16 @@ class PyomoTarget(Target):
         results = [obj for obj in objects if _is_results(obj)]
         status = _status_from_results(results[-1]) if results else None
         return [_reading(obj, status, "pyomo") for obj in objects if _is_model(obj)]
+
+
+def _solve_small(solvers: tuple[str, ...]) -> None:
+    import pyomo.environ as pyo
+
+    model = pyo.ConcreteModel()
+    model.x = pyo.Var(domain=pyo.NonNegativeIntegers)
+    model.y = pyo.Var(domain=pyo.NonNegativeReals)
+    model.c = pyo.Constraint(expr=model.x + 2 * model.y <= 4)
+    model.o = pyo.Objective(expr=model.x + model.y, sense=pyo.maximize)
+    for solver in solvers:
+        pyo.SolverFactory(solver).solve(model)
+    pyo.value(model.o)

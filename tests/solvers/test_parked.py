@@ -86,3 +86,65 @@ async def test_a_run_with_network_gets_a_tree_of_its_own(sandbox):
     assert result.termination == Termination.OK and result.stdout == "online\n"
     assert "netns" not in result.isolation and {"pidns", "mountns", "uid-drop"} <= set(result.isolation)
     assert "netns" in (await sandbox.run("pass")).isolation
+
+
+CPU_AT_START = """
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(round((usage.ru_utime + usage.ru_stime) * 1000, 1))
+"""
+
+PYOMO_LP = """
+import pyomo.environ as pyo
+m = pyo.ConcreteModel()
+m.x = pyo.Var(bounds=(0, 4))
+m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+pyo.SolverFactory("appsi_highs").solve(m)
+print("solved", pyo.value(m.o))
+"""
+
+
+async def test_the_next_tree_is_warmed_for_the_last_target_and_the_run_sees_none_of_it():
+    """Once a Pyomo run has reported, the trees parked after it walk Pyomo's first solve
+    while they wait (the tree parked while that run was going is already made): the
+    program starts with that CPU spent, yet prints nothing of it, reads no solution from
+    it, and its CPU limit and CPU time count from the run's start."""
+    from optagent.solvers import Sandbox
+
+    async with Sandbox(workers=1) as own:
+        cold = await own.run(CPU_AT_START)
+        solved = await own.run(PYOMO_LP)
+        await own.run(CPU_AT_START)
+        warmed = await own.run(CPU_AT_START, limits=Limits(cpu_s=1))
+    assert solved.objective == 4 and solved.stdout == "solved 4.0\n"
+    assert float(warmed.stdout) > float(cold.stdout) + 5, (cold.stdout, warmed.stdout)
+    assert warmed.termination is Termination.OK and warmed.stderr == ""
+    assert warmed.objective is None and warmed.values == {} and warmed.solver is None
+    assert warmed.timings.cpu_s < 0.5
+
+
+FORK_UP_TO = """
+import os, time
+pids = []
+for _ in range({children}):
+    pid = os.fork()
+    if pid == 0:
+        os.closerange(0, 1024)  # holds none of the run's pipes: its end is not the output's
+        time.sleep(30)
+        os._exit(0)
+    pids.append(pid)
+print(len(pids))
+"""
+
+
+async def test_a_run_that_leaves_processes_is_reaped_before_the_next_one_starts():
+    """The next run of a slot has the same uid, so the same process cap: a run whose
+    processes outlive its program (and hold none of its pipes) is waited for with them
+    before its result goes out."""
+    from optagent.solvers import Sandbox
+
+    limits = Limits(max_processes=12)
+    async with Sandbox(workers=1) as own:
+        for _ in range(3):
+            result = await own.run(FORK_UP_TO.format(children=10), limits=limits)
+            assert result.termination is Termination.OK and result.stdout == "10\n", result.error
