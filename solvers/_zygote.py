@@ -104,7 +104,6 @@ class _Zygote:
     ) -> None:
         self.control, self.events, self.targets, self.isolation = control, events, targets, isolation
         self.parked: dict[int, tuple[int, socket.socket, float]] = {}  # slot -> monitor pid, channel, since
-        self.warm: str | None = None  # the target parked trees walk through before their run
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
             os.set_blocking(fd, False)
@@ -127,23 +126,21 @@ class _Zygote:
             serve()
         return pid
 
-    def park(self, slot: int) -> None:
+    def park(self, slot: int, warm: str | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        warm = self.warm
         pid = self.fork(lambda: (ours.close(), park(theirs, slot, self.events, self.targets, self.isolation, warm)))
         theirs.close()
         self.parked[slot] = (pid, ours, time.monotonic())
 
     def dispatch(self, message: bytes, fd: int) -> None:
         """`run SLOT NETWORK [TARGET]`: serve the run on `fd`, then park the slot's next tree,
-        warmed for TARGET: the target of the caller's last finished run (so the tree parked
-        now follows the run before this one); names the zygote does not know are ignored."""
+        warmed for TARGET when the caller names one (the target of its last finished run);
+        names the zygote does not know are ignored."""
         words = message.split()
         slot = int(words[1]) if len(words) in (3, 4) and words[1].isdigit() else None
         network = len(words) in (3, 4) and words[2] == b"1"
-        if len(words) == 4:
-            named = words[3].decode("ascii", "replace")
-            self.warm = next((t.name for t in self.targets if t.name == named), self.warm)
+        named = words[3].decode("ascii", "replace") if len(words) == 4 else None
+        warm = next((t.name for t in self.targets if t.name == named), None)
         os.set_inheritable(fd, False)
         handed = False
         if slot is not None and not network and slot in self.parked:
@@ -158,7 +155,7 @@ class _Zygote:
             self.fork(lambda: serve_fresh(socket.socket(fileno=fd), self.events, self.targets, self.isolation))
         os.close(fd)
         if slot is not None and not network and slot not in self.parked:
-            self.park(slot)
+            self.park(slot, warm)
 
     def reap(self) -> None:
         while True:

@@ -49,6 +49,7 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._starting: asyncio.Lock | None = None
         self._last_target: str | None = None
+        self._waiting = 0
         self._zygote_log = tempfile.TemporaryFile()
 
     async def __aenter__(self) -> Self:
@@ -136,7 +137,11 @@ class Sandbox:
         await self.start()
         assert self._slots is not None
         queued = time.monotonic()
-        slot = await self._slots.get()
+        self._waiting += 1
+        try:
+            slot = await self._slots.get()
+        finally:
+            self._waiting -= 1
         try:
             queued_s = time.monotonic() - queued
             request = {
@@ -198,6 +203,15 @@ class Sandbox:
         finally:
             writer.close()
 
+    def _warm_for(self) -> str | None:
+        """The target the next parked tree should warm up for, or None.
+
+        Only when no run waits for a slot: a warm-up takes a run's first-solve cost off its
+        critical path but adds a few ms of CPU, which a saturated pool (an eval on two
+        cores) cannot spare, while an idle moment (a chat, one run at a time) hides it.
+        """
+        return self._last_target if self._waiting == 0 else None
+
     async def _hand_over(self, run_socket: socket.socket, slot: int, network: bool) -> None:
         """Give the zygote one run's socket; restart the zygote once if it died."""
         for attempt in range(2):
@@ -205,7 +219,8 @@ class Sandbox:
                 await self.start()
             assert self._control is not None
             try:
-                message = f"run {slot} {int(network)}" + (f" {self._last_target}" if self._last_target else "")
+                warm = self._warm_for()
+                message = f"run {slot} {int(network)}" + (f" {warm}" if warm else "")
                 socket.send_fds(self._control, [message.encode()], [run_socket.fileno()])
                 return
             except OSError:

@@ -148,3 +148,17 @@ async def test_a_run_that_leaves_processes_is_reaped_before_the_next_one_starts(
         for _ in range(3):
             result = await own.run(FORK_UP_TO.format(children=10), limits=limits)
             assert result.termination is Termination.OK and result.stdout == "10\n", result.error
+
+
+async def test_no_warm_up_while_runs_queue_for_a_slot():
+    """A saturated pool spends its CPU on runs: trees parked while others wait start cold."""
+    from optagent.solvers import Sandbox
+
+    async with Sandbox(workers=1) as own:
+        await own.run(PYOMO_LP)
+        await own.run(PYOMO_LP)
+        queued = await asyncio.gather(*(own.run(CPU_AT_START) for _ in range(4)))
+        after = await own.run(CPU_AT_START)
+    started_with = [float(result.stdout) for result in queued]
+    assert started_with[0] > started_with[-1] + 5, started_with  # warmed while idle, then cold under load
+    assert float(after.stdout) > started_with[-1] + 5  # idle again: warm
