@@ -80,7 +80,8 @@ def synth_command(
     console.print(Markdown(report.markdown()))
     for warning in report.warnings:
         console.print(f"warning: {warning}", style="yellow")
-    console.print(f"outputs in {out}: problems.jsonl, sft.jsonl, dataset/, report.md")
+    dataset = "dataset/, " if report.kept else ""
+    console.print(f"outputs in {out}: problems.jsonl, sft.jsonl, {dataset}report.md")
     if report.kept < settings.n:
         console.print(
             f"kept {report.kept} of {settings.n}: the candidate budget ran out; raise --max-candidates and rerun to go on"

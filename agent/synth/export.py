@@ -168,5 +168,6 @@ def export(out: Path, header: JobHeader, candidates: list[Candidate]) -> list[di
     rows = [problem_row(c, header) for c in sorted(candidates, key=lambda c: c.index) if c.kept]
     _write_jsonl(out / PROBLEMS_FILE, rows)
     _write_jsonl(out / SFT_FILE, [sft for row in rows for sft in sft_rows(row)])
-    write_dataset(out / DATASET_DIR, rows)
+    if rows:  # Hugging Face `datasets` cannot load a split with no rows
+        write_dataset(out / DATASET_DIR, rows)
     return rows
