@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from optagent.evals.log import read_log
 from tests.evals.conftest import OPTAGENT, last_json
 from tests.evals.programs import CORRECT
@@ -69,3 +71,48 @@ def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datas
     assert record.prediction.code and "HAPPY" not in record.prediction.code
     assert record.timings.llm_s > 0 and record.timings.exec_s > 0
     assert len(fake_openai.requests) >= 4
+
+
+@pytest.mark.llm
+def test_eval_and_report_on_the_real_small_llm(tmp_path, datasets, llm_server):
+    """SmolLM2-135M answers nonsense; the eval still scores, logs and reports every sample."""
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [
+            str(OPTAGENT),
+            "eval",
+            "logior",
+            "--data",
+            str(datasets),
+            "--model",
+            f"llamacpp/{llm_server.alias}",
+            "--base-url",
+            llm_server.base_url,
+            "--strategy",
+            "direct",
+            "--limit",
+            "2",
+            "--max-tokens",
+            "128",
+            "--max-repairs",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = last_json(done.stdout)
+    assert summary["n"] == 2 and sum(summary["outcomes"].values()) == 2
+    read = read_log(out)
+    assert len(read.records) == 2 and not read.problems
+    assert all(r.calls and r.calls[0].model.startswith("llamacpp/") and r.tokens.total > 0 for r in read.records)
+    reported = subprocess.run(
+        [str(OPTAGENT), "report", str(out)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert reported.returncode == 0, reported.stderr
+    assert (out / "report.md").exists() and (out / "report.html").exists()
