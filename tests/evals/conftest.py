@@ -25,9 +25,9 @@ def write_responses(path: Path, lines: list[dict]) -> Path:
     return path
 
 
-def run_cli(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess:
+def run_cli(*args: str | Path, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+        [str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
 
 

@@ -4,12 +4,11 @@ OpenAI-compatible server that answers each problem with a hand-written program."
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
 from optagent.evals.log import read_log
-from tests.evals.conftest import OPTAGENT, last_json
+from tests.evals.conftest import last_json, run_cli
 from tests.evals.programs import CORRECT
 
 # A phrase of each problem's statement -> the program the fake model answers with.
@@ -32,30 +31,23 @@ def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datas
     fake_openai.reply = _reply
     out = tmp_path / "run"
     env = {**os.environ, "OPTAGENT_VLLM_BASE_URL": fake_openai.base_url}
-    done = subprocess.run(
-        [
-            str(OPTAGENT),
-            "eval",
-            "logior",
-            "--data",
-            str(datasets),
-            "--model",
-            "vllm/fake-model",
-            "--strategy",
-            "direct",
-            "--ids",
-            "prob_023,prob_061,prob_069,prob_002",
-            "--out",
-            str(out),
-            "--concurrency",
-            "4",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
+    done = run_cli(
+        "eval",
+        "logior",
+        "--data",
+        datasets,
+        "--model",
+        "vllm/fake-model",
+        "--strategy",
+        "direct",
+        "--ids",
+        "prob_023,prob_061,prob_069,prob_002",
+        "--out",
+        out,
+        "--concurrency",
+        "4",
+        "--json",
         env=env,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)
@@ -77,33 +69,27 @@ def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datas
 def test_eval_and_report_on_the_real_small_llm(tmp_path, datasets, llm_server):
     """SmolLM2-135M answers nonsense; the eval still scores, logs and reports every sample."""
     out = tmp_path / "run"
-    done = subprocess.run(
-        [
-            str(OPTAGENT),
-            "eval",
-            "logior",
-            "--data",
-            str(datasets),
-            "--model",
-            f"llamacpp/{llm_server.alias}",
-            "--base-url",
-            llm_server.base_url,
-            "--strategy",
-            "direct",
-            "--limit",
-            "2",
-            "--max-tokens",
-            "128",
-            "--max-repairs",
-            "1",
-            "--out",
-            str(out),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
+    done = run_cli(
+        "eval",
+        "logior",
+        "--data",
+        datasets,
+        "--model",
+        f"llamacpp/{llm_server.alias}",
+        "--base-url",
+        llm_server.base_url,
+        "--strategy",
+        "direct",
+        "--limit",
+        "2",
+        "--max-tokens",
+        "128",
+        "--max-repairs",
+        "1",
+        "--out",
+        out,
+        "--json",
         timeout=600,
-        check=False,
     )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)
@@ -111,8 +97,6 @@ def test_eval_and_report_on_the_real_small_llm(tmp_path, datasets, llm_server):
     read = read_log(out)
     assert len(read.records) == 2 and not read.problems
     assert all(r.calls and r.calls[0].model.startswith("llamacpp/") and r.tokens.total > 0 for r in read.records)
-    reported = subprocess.run(
-        [str(OPTAGENT), "report", str(out)], capture_output=True, text=True, timeout=120, check=False
-    )
+    reported = run_cli("report", out, timeout=120)
     assert reported.returncode == 0, reported.stderr
     assert (out / "report.md").exists() and (out / "report.html").exists()
