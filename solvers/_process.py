@@ -425,6 +425,7 @@ def _program(
         if not order:
             os._exit(0)  # the tree was discarded unused
         warm_cpu_s = _cpu_used()
+        os.write(report_fd, json.dumps({"warm_cpu_s": warm_cpu_s}).encode() + b"\n")  # even if the run crashes
         request = json.loads(order)
         limits = request["limits"]
         workdir = Path(request["workdir"])
@@ -459,7 +460,7 @@ def _program(
             "maxrss_kb": _maxrss_kb(),
             "alone": own_proc and _alone_in_namespace(),
         }
-        os.write(report_fd, json.dumps({"report": report, "warm_cpu_s": warm_cpu_s, "own": own}).encode() + b"\n")
+        os.write(report_fd, json.dumps({"report": report, "own": own}).encode() + b"\n")
         for fd in (1, 2, report_fd):
             os.close(fd)  # the monitor has the whole output now, before the slow part of exit
     except BaseException:  # reached only when the sandbox itself fails

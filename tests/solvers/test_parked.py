@@ -108,7 +108,7 @@ async def test_the_next_tree_is_warmed_for_the_last_target_and_the_run_sees_none
     """Once a Pyomo run has reported, the trees parked after it walk Pyomo's first solve
     while they wait (the tree parked while that run was going is already made): the
     program starts with that CPU spent, yet prints nothing of it, reads no solution from
-    it, and its CPU limit and CPU time count from the run's start."""
+    it, and its CPU limit and CPU time count from the run's start, even when it crashes."""
     from optagent.solvers import Sandbox
 
     async with Sandbox(workers=1) as own:
@@ -116,7 +116,9 @@ async def test_the_next_tree_is_warmed_for_the_last_target_and_the_run_sees_none
         solved = await own.run(PYOMO_LP)
         await own.run(CPU_AT_START)
         warmed = await own.run(CPU_AT_START, limits=Limits(cpu_s=1))
+        crashed = await own.run("import os\nos._exit(3)")
     assert solved.objective == 4 and solved.stdout == "solved 4.0\n"
+    assert crashed.termination is Termination.ERROR and crashed.timings.cpu_s * 1000 < float(warmed.stdout)
     assert float(warmed.stdout) > float(cold.stdout) + 5, (cold.stdout, warmed.stdout)
     assert warmed.termination is Termination.OK and warmed.stderr == ""
     assert warmed.objective is None and warmed.values == {} and warmed.solver is None
