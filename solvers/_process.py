@@ -253,10 +253,10 @@ class Tree:
         if exited is None:
             self.finish()
             _, status, usage = self.reaped
-            warm_cpu_s = reported.get("warm_cpu_s")
-            warm_cpu_s = warm_cpu_s if isinstance(warm_cpu_s, float) else 0.0
-            exited = (status, usage.ru_utime + usage.ru_stime - warm_cpu_s, usage.ru_maxrss)
+            exited = (status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
         status, cpu_s, maxrss_kb = exited
+        warm_cpu_s = reported.get("warm_cpu_s")
+        cpu_s -= warm_cpu_s if isinstance(warm_cpu_s, float) else 0.0
         return {
             "timed_out": timed_out,
             "wait_status": status,
@@ -456,7 +456,7 @@ def _program(
         exit_code = report["exit_code"] if isinstance(report["exit_code"], int) else 1
         own = {
             "exit_code": exit_code,
-            "cpu_s": _cpu_used(children=True) - warm_cpu_s,
+            "cpu_s": _cpu_used(children=True),
             "maxrss_kb": _maxrss_kb(),
             "alone": own_proc and _alone_in_namespace(),
         }

@@ -73,12 +73,8 @@ def _all_at_upper_bounds(formulation: Formulation, values: dict[str, float]) -> 
     formulation's `x` by the part before the bracket.
     """
     uppers = {v.name: v.upper for v in formulation.variables if v.upper is not None and v.domain is not Domain.BINARY}
-    bounded = [
-        (name, value, uppers[name.split("[", 1)[0]])
-        for name, value in values.items()
-        if name.split("[", 1)[0] in uppers
-    ]
-    if len(bounded) >= 2 and all(abs(value - upper) <= 1e-6 * (1 + abs(upper)) for _, value, upper in bounded):
+    bounded = [(value, uppers[base]) for name, value in values.items() if (base := name.split("[", 1)[0]) in uppers]
+    if len(bounded) >= 2 and all(abs(value - upper) <= 1e-6 * (1 + abs(upper)) for value, upper in bounded):
         return "every variable with an upper bound is at that bound: no constraint binds, one may be missing"
     return None
 
