@@ -11,10 +11,15 @@ edges and settings and can be compared fairly:
 | orthought | understand, formulate, code | repair crashes only | 1 | ORThought (LogiOR paper), 2025 |
 | five-element | formulate, code | repair, judge | 1 | LLMOPT, ICLR 2025 |
 | full | understand, formulate, code | repair, judge | 3, voting | all of the above + self-consistency (CP-Bench) |
+
+Every solve has a budget of model calls and tokens (`max_calls`, `max_solve_tokens`),
+shared equally by its samples. Every loop asks `AgentSettings.over_budget` before it starts
+another round, so no strategy, however its loops are arranged, can spend without bound.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -25,6 +30,7 @@ from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
     from optagent.agent.models import ModelRoles
+    from optagent.agent.models.base import CallRecord
     from optagent.solvers.sandbox import Sandbox
 
 StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]
@@ -70,6 +76,10 @@ class AgentSettings(BaseModel):
     max_problem_chars: int = Field(
         default=32_000, ge=100, description="longer statements are refused, not truncated: a cut model is a wrong model"
     )
+    max_calls: int = Field(
+        default=40, ge=1, description="model calls per solve, every loop and corrective retry included"
+    )
+    max_solve_tokens: int = Field(default=250_000, ge=1000, description="prompt + completion tokens per solve")
     explain: bool = Field(default=True, description="ask the model for a short explanation in the user's terms")
     limits: Limits = Field(default_factory=lambda: Limits(timeout_s=60.0))
 
@@ -86,6 +96,24 @@ class AgentSettings(BaseModel):
         if self.temperature is not None:
             return self.temperature
         return 0.7 if self.sample_count > 1 else 0.0
+
+    def over_budget(self, calls: Sequence[CallRecord], *, whole_solve: bool = False) -> str | None:
+        """None while another model call fits the budget, else one line on what ran out.
+
+        `calls` are one sample's calls, measured against its equal share of the solve's
+        budget; with `whole_solve`, every call of the solve against the whole budget (for
+        the steps after voting). A call with a corrective retry counts as two calls.
+        """
+        share = 1 if whole_solve else self.sample_count
+        max_calls, max_tokens = -(-self.max_calls // share), -(-self.max_solve_tokens // share)
+        used_calls = sum(1 + record.corrections for record in calls)
+        used_tokens = sum(record.prompt_tokens + record.completion_tokens for record in calls)
+        scope = "the solve" if whole_solve else "this sample"
+        if used_calls >= max_calls:
+            return f"{scope} used its budget of {max_calls} model calls (max_calls)"
+        if used_tokens >= max_tokens:
+            return f"{scope} used {used_tokens} of its {max_tokens} tokens (max_solve_tokens)"
+        return None
 
     @classmethod
     def for_strategy(cls, strategy: str, **overrides: object) -> AgentSettings:

@@ -4,7 +4,8 @@
     attempt:  [understand] → [formulate] → write_code → execute → diagnose
               diagnose → repair → execute            (code fault, repair rounds left)
               diagnose → judge → formulate | repair  (result in doubt, judge rounds left)
-              diagnose | judge → finish
+              diagnose → write_code                  (the program ignores the problem, once)
+              diagnose | judge → finish              (done, rounds or budget spent, or no progress)
 
 Sampling is a fan-out with LangGraph `Send`, one attempt subgraph per sample, rather than
 an outer Python loop: the K samples then run concurrently in one superstep (their LLM
@@ -37,6 +38,7 @@ from optagent.agent.nodes.repair import repair
 from optagent.agent.nodes.understand import understand
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
+from optagent.agent.progress import stop_reason
 from optagent.agent.state import AttemptOutput, AttemptState, SolveState
 
 Node = Callable[[Any, Runtime[RunContext]], Awaitable[dict[str, Any]]]
@@ -68,11 +70,13 @@ def fan_out(state: SolveState, settings: AgentSettings) -> list[Send]:
     return [Send("attempt", sample_input | {"sample": k}) for k in range(settings.sample_count)]
 
 
-def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["repair", "judge", "finish"]:
+def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["write_code", "repair", "judge", "finish"]:
     assert state.diagnosis is not None
     plan = settings.plan
-    if state.diagnosis.finding == "ok":
+    if state.diagnosis.finding == "ok" or stop_reason(state, settings):
         return "finish"
+    if state.diagnosis.finding == "ignores_problem":
+        return "write_code"
     if state.diagnosis.code_fault:
         return "repair" if plan.repair and state.repairs < settings.max_repairs else "finish"
     return "judge" if plan.judge and state.judge_rounds < settings.max_judge_rounds else "finish"
@@ -80,6 +84,8 @@ def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["rep
 
 def after_judge(state: AttemptState, settings: AgentSettings) -> Literal["formulate", "write_code", "repair", "finish"]:
     assert state.verdict is not None
+    if state.verdict.blame != "accept" and stop_reason(state, settings):
+        return "finish"
     if state.verdict.blame == "formulation":
         return "formulate" if settings.plan.formulate else "write_code"
     if state.verdict.blame == "code":
@@ -103,7 +109,7 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
     for (first, _), (second, _) in pairwise(steps):
         builder.add_edge(first, second)
 
-    after_diagnose_targets = ["finish"]
+    after_diagnose_targets = ["finish", "write_code"]  # write_code: the program ignored the problem
     if plan.repair:
         builder.add_node("repair", _emitting("repair", repair))
         builder.add_edge("repair", "execute")
@@ -115,10 +121,7 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
         if plan.repair:
             after_judge_targets.append("repair")
         builder.add_conditional_edges("judge", partial(after_judge, settings=settings), after_judge_targets)
-    if len(after_diagnose_targets) > 1:
-        builder.add_conditional_edges("diagnose", partial(after_diagnose, settings=settings), after_diagnose_targets)
-    else:
-        builder.add_edge("diagnose", "finish")
+    builder.add_conditional_edges("diagnose", partial(after_diagnose, settings=settings), after_diagnose_targets)
     builder.add_edge("finish", END)
     return builder.compile(name="attempt")
 

@@ -41,6 +41,7 @@ class CallRecord(BaseModel):
     reasoning_tokens: int | None = None
     latency_s: float = 0.0
     retries: int = 0
+    corrections: int = Field(default=0, description="corrective retries: a structured reply sent back as invalid")
     finish_reason: str | None = None
     trimr: dict[str, Any] | None = Field(
         default=None, description="TrimR's measurements (TrimRStats) when the call went through TrimR"

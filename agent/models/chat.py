@@ -73,6 +73,7 @@ def merge_records(first: CallRecord, second: CallRecord) -> CallRecord:
             ),
             "latency_s": first.latency_s + second.latency_s,
             "retries": first.retries + second.retries + 1,
+            "corrections": first.corrections + second.corrections + 1,
         }
     )
 

@@ -8,6 +8,7 @@ from langgraph.runtime import Runtime
 
 from optagent.agent.answer import Attempt
 from optagent.agent.context import RunContext
+from optagent.agent.progress import stop_reason
 from optagent.agent.state import AttemptState
 
 
@@ -15,6 +16,9 @@ async def finish(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
     from optagent.solvers.targets import get_target
 
     target = get_target(state.target or "pyomo")
+    judged_ok = state.verdict is not None and state.verdict.blame == "accept"
+    done = state.diagnosis is None or state.diagnosis.finding == "ok" or judged_ok
+    stopped = None if done else stop_reason(state, runtime.context.settings)
     attempt = Attempt(
         sample=state.sample,
         understanding=state.understanding,
@@ -25,7 +29,7 @@ async def finish(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         result=state.result,
         diagnosis=state.diagnosis,
         rounds=state.rounds,
-        notes=state.notes,
+        notes=[*state.notes, f"stopped: {stopped}"] if stopped else state.notes,
         calls=state.calls,
     )
     return {"attempts": [attempt]}

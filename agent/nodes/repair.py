@@ -1,4 +1,8 @@
-"""Fix the program from its traceback, or from the judge's reason when it blamed the code."""
+"""Fix the program from its traceback, or from the judge's reason when it blamed the code.
+
+A repair after a crash counts against `max_repairs`; a recode after the judge blamed the
+code counts as that judge round (`max_judge_rounds`) instead, so every way in is bounded.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
     from optagent.solvers.targets import get_target
 
     target = get_target(state.target or "pyomo")
-    recoding = state.trigger == "recode"
+    # A recode follows the judge's verdict of this very round (diagnose clears the verdict
+    # every round), so a recoded program that then crashes is repaired, and counted, as any.
+    recoding = state.verdict is not None and state.verdict.blame == "code"
     feedback = state.feedback if recoding else (state.diagnosis.detail if state.diagnosis else "")
     output = await ask(
         runtime,

@@ -77,6 +77,11 @@ else:
 ```"""
 
 
+def crashing(n: int) -> list[str]:
+    """`n` different programs, each crashing with its own error (no two rounds alike)."""
+    return [pyomo_program(extra=f"broken_{i} = undefined_name_{i} + 1") for i in range(n)]
+
+
 GOOD = pyomo_program()
 WRONG = pyomo_program(chair_profit=40)  # optimum 3700
 CRASH = pyomo_program(crash=True)

@@ -14,6 +14,7 @@ from tests.agent.scripted import (
     UNDERSTANDING,
     WRONG,
     Scripted,
+    crashing,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -89,11 +90,11 @@ async def test_tie_is_broken_by_the_judge(sandbox) -> None:
 
 
 async def test_round_limit_ends_with_an_honest_not_solved(sandbox) -> None:
-    script = Scripted(write_code=CRASH, repair=CRASH, **MODELING)
+    script = Scripted(write_code=CRASH, repair=crashing(2), **MODELING)
     settings = AgentSettings(samples=1, max_repairs=2)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert answer.outcome is AnswerOutcome.CRASHED and not answer.solved
-    assert len(answer.rounds) == 3 and "after 3 round(s)" in answer.detail and "undefined_name" in answer.detail
+    assert len(answer.rounds) == 3 and "after 3 round(s)" in answer.detail and "undefined_name_1" in answer.detail
     assert answer.explanation == "" and script.calls["explain"] == 0
     assert answer.prediction.result is not None and answer.prediction.code
 
