@@ -169,6 +169,7 @@ class Answer(BaseModel):
     values: dict[str, Any] = Field(default_factory=dict)
     named: dict[str, Any] = Field(default_factory=dict, description="values of the outputs the problem asked for")
     explanation: str = ""
+    explanation_note: str = Field(default="", description="why the explanation is a summary of the table, if it is")
     sandbox: str = Field(default="", description="the isolation the program ran under")
     vote: Vote = Field(default_factory=Vote)
     attempts: list[Attempt] = Field(default_factory=list)

@@ -35,6 +35,7 @@ class _Lenient(BaseModel):
 class Decision(_Lenient):
     name: str
     meaning: str = ""
+    unit: str = Field(default="", description="the unit of its value, e.g. tables/week, kg, $; empty if none")
     domain: Domain = Domain.CONTINUOUS
 
 
@@ -43,6 +44,7 @@ class Understanding(_Lenient):
 
     objective: str = Field(default="", description="what is optimized, in words; empty for a feasibility question")
     sense: Sense = "none"
+    objective_unit: str = Field(default="", description="the unit of the objective's value, e.g. $; empty if none")
     decisions: list[Decision] = Field(default_factory=list)
     constraints: list[str] = Field(default_factory=list)
     data: list[str] = Field(default_factory=list, description="the given numbers, with units")

@@ -14,6 +14,7 @@ from optagent.agent.answer import (
     requested_outputs,
 )
 from optagent.agent.context import RunContext
+from optagent.agent.explanation import SUMMARY_NOTE, contradictions, number, objective_row, solution_rows, summary
 from optagent.agent.llm import ask
 from optagent.agent.models.base import Role
 from optagent.agent.state import SolveState
@@ -54,21 +55,35 @@ async def answer(state: SolveState, runtime: Runtime[RunContext]) -> dict[str, A
     printed.pop("objective", None)
     values = (result.values if result else {}) or printed
     calls = [call for attempt in state.attempts for call in attempt.calls] + state.calls
-    explanation = ""
+    explanation, note = "", ""
     if settings.explain and outcome in _EXPLAINED:
-        output = await ask(
-            runtime,
-            Role.FORMULATOR,
-            "explain",
-            problem_id=state.problem.id,
-            sample=winner.sample,
-            problem=state.problem.text,
-            outcome=outcome.value,
-            objective=objective,
-            values=values,
+        rows = solution_rows(values, winner.formulation, winner.understanding)
+        goal = objective_row(
+            objective if isinstance(objective, (int, float)) else None, winner.formulation, winner.understanding
         )
-        explanation = output.text.strip()
-        calls.append(output.record)
+        mistakes: list[str] = []
+        for _ in range(2):  # the explanation, and once more if it contradicts the solution
+            output = await ask(
+                runtime,
+                Role.FORMULATOR,
+                "explain",
+                problem_id=state.problem.id,
+                sample=winner.sample,
+                problem=state.problem.text,
+                outcome=outcome.value,
+                objective=goal,
+                rows=rows,
+                number=number,
+                previous=explanation,
+                mistakes=mistakes,
+            )
+            calls.append(output.record)
+            explanation = output.text.strip()
+            mistakes = contradictions(explanation, rows, goal, state.problem.text)
+            if not mistakes:
+                break
+        else:
+            explanation, note = summary(rows, goal, outcome.value), SUMMARY_NOTE
     final = Answer(
         problem_id=state.problem.id,
         strategy=settings.strategy,
@@ -84,6 +99,7 @@ async def answer(state: SolveState, runtime: Runtime[RunContext]) -> dict[str, A
         values=values,
         named=named_outputs(result, requested_outputs(state.problem)),
         explanation=explanation,
+        explanation_note=note,
         sandbox=_sandbox_note(result),
         vote=state.tally,
         attempts=sorted(state.attempts, key=lambda a: a.sample),
