@@ -10,7 +10,8 @@ be the objective; so "60 chairs and 0 tables" fails when the table says tables =
 chairs = 0, although every number in it is a solution value. A number after a limit phrase
 ("at most 20 tables") may be the problem's own limit. Percentages are not checked.
 
-When the reply fails twice, `summary` writes a plain sentence from the table instead.
+When the reply fails twice (or the solve's budget leaves no second try), `summary` writes
+a plain sentence from the table instead.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from pydantic import BaseModel
 
 from optagent.agent.formulation import Formulation, Understanding
 
-SUMMARY_NOTE = (
-    "The model's explanation contradicted the solution twice, so this summary is written from the table instead."
-)
+SUMMARY_NOTE = "The model's explanation contradicted the solution, so this summary is written from the table instead."
 MAX_SUMMARY_ROWS = 8
 _MAX_CHECKED_VALUES = 200
 

@@ -62,7 +62,9 @@ async def answer(state: SolveState, runtime: Runtime[RunContext]) -> dict[str, A
             objective if isinstance(objective, (int, float)) else None, winner.formulation, winner.understanding
         )
         mistakes: list[str] = []
-        for _ in range(2):  # the explanation, and once more if it contradicts the solution
+        for attempt in range(2):  # the explanation, and once more if it contradicts the solution
+            if attempt and settings.over_budget(calls, whole_solve=True):
+                break
             output = await ask(
                 runtime,
                 Role.FORMULATOR,
@@ -82,7 +84,7 @@ async def answer(state: SolveState, runtime: Runtime[RunContext]) -> dict[str, A
             mistakes = contradictions(explanation, rows, goal, state.problem.text)
             if not mistakes:
                 break
-        else:
+        if mistakes:
             explanation, note = summary(rows, goal, outcome.value), SUMMARY_NOTE
     final = Answer(
         problem_id=state.problem.id,

@@ -149,3 +149,11 @@ async def test_infeasible_explanation_is_checked_against_the_problem(sandbox) ->
     answer = await solve(PROBLEM + " Make at least 1000 items.", roles=script.roles(), sandbox=sandbox, settings=DIRECT)
     assert answer.outcome.value == "infeasible" and script.calls["explain"] == 1
     assert answer.explanation.startswith("No plan") and answer.explanation_note == ""
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_no_second_try_past_the_solves_budget(sandbox) -> None:
+    script = Scripted(write_code=GOOD, explain=[SWAPPED, TRUE])
+    settings = AgentSettings.for_strategy("direct", max_calls=2)
+    answer = await solve(PROBLEM, roles=script.roles(), sandbox=sandbox, settings=settings)
+    assert script.calls["explain"] == 1 and answer.explanation_note == SUMMARY_NOTE
