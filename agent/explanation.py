@@ -79,11 +79,9 @@ def solution_rows(
     rows = []
     for name, value in values.items():
         row = Row(name=str(name), value=value)
-        key = _loose(row.base)
-        if key in decisions and decisions[key].meaning:
-            row.meaning, row.unit = decisions[key].meaning, decisions[key].unit
-        elif key in variables:
-            row.meaning = variables[key].text
+        decision, variable = decisions.get(_loose(row.base)), variables.get(_loose(row.base))
+        row.meaning = (decision.meaning if decision else "") or (variable.text if variable else "")
+        row.unit = (decision.unit if decision else "") or (variable.unit if variable else "")
         rows.append(row)
     return rows
 
@@ -93,9 +91,12 @@ def objective_row(
 ) -> Row | None:
     if objective is None:
         return None
-    meaning = (understanding.objective if understanding else "") or (formulation.objective.text if formulation else "")
+    reading, model = understanding or Understanding(), formulation or Formulation()
     return Row(
-        name="objective", value=objective, meaning=meaning, unit=understanding.objective_unit if understanding else ""
+        name="objective",
+        value=objective,
+        meaning=reading.objective or model.objective.text,
+        unit=reading.objective_unit or model.objective.unit,
     )
 
 

@@ -73,10 +73,12 @@ class Variable(Element):
     lower: float | None = 0.0
     upper: float | None = None
     indexed_by: list[str] = Field(default_factory=list, description="names of sets the variable is indexed by")
+    unit: str = Field(default="", description="the unit of its value; empty for counts and yes/no")
 
 
 class Objective(Element):
     sense: Sense = "none"
+    unit: str = Field(default="", description="the unit of its value, e.g. $; empty if none")
 
 
 class Constraint(Element):

@@ -52,6 +52,11 @@ def test_rows_carry_meanings_from_the_understanding_else_the_formulation() -> No
     assert GOAL is not None and GOAL.described == "total weekly profit, $"
     assert objective_row(None, MODEL, READING) is None
     assert objective_row(7.0, MODEL, None).described == "profit"  # the formulation's words, no unit known
+    priced = Formulation.model_validate(
+        {"objective": {"text": "cost", "unit": "$"}, "variables": [{"name": "t", "unit": "h"}]}
+    )
+    assert objective_row(7.0, priced, None).described == "cost, $"
+    assert solution_rows({"t": 2}, priced, None)[0].described == "h"
 
 
 @pytest.mark.parametrize(
