@@ -8,6 +8,10 @@ satisfiable and, for optimization, the objective equals the reference optimum. A
 extra key fails. The check runs in the sandbox (`cpcheck.py`). `cpbench/problems.jsonl`
 holds statements only: enough to run the agent, not to grade (Score.graded is False).
 
+The problem text is what the CP-Bench paper's prompt gives the model: the description and
+the default instance (template `benchmarks/cpbench_problem`), from the reference's block
+between `# Data` and `# End of data`, or from the first of a statement's `instances`.
+
 `cpbench-v1` is the subset of the 101 problems of the CP-Bench paper (`in_cpbench_v1`).
 """
 
@@ -24,12 +28,17 @@ from optagent.benchmarks.records import SkippedRecord, read_records
 from optagent.benchmarks.schema import Outcome, Prediction, Problem, ProblemKind, Score, Targets
 from optagent.benchmarks.scoring import execution_outcome
 from optagent.errors import OptagentError
+from optagent.prompts.loader import render
 from optagent.solvers.result import Language, Termination
 
 STATEMENTS_FILE = "problems.jsonl"
 _CATEGORY = re.compile(r"^#\s*Category:\s*(\S+)", re.MULTILINE)
 _UNWRAP_CALLS = frozenset({"int", "bool", "list", "float"})
 _UNWRAP_METHODS = frozenset({"value", "tolist"})
+_OBJECTIVE_NAMES = frozenset({"minimize", "maximize"})
+_DATA_START, _DATA_END = "# data", "# end of data"
+_INSTANCE_METADATA = frozenset({"name", "note"})
+"""Keys of an instance that describe it rather than hold data (DCP-Bench-Open ignores them too)."""
 
 
 class CPBench(Benchmark):
@@ -220,6 +229,35 @@ def _unwrap(node: ast.expr) -> str | None:
     return None
 
 
+def data_block(source: str) -> str:
+    """A reference's default instance: its lines between `# Data` and `# End of data`, as written.
+
+    Empty when the file has no such block (or an unterminated `# data` comment, which is
+    no block: DCP-Bench-Open's loader rejects it as a data section).
+    """
+    lines = source.splitlines()
+    marks = [line.strip().lower() for line in lines]
+    if _DATA_START not in marks:
+        return ""
+    start = marks.index(_DATA_START)
+    if _DATA_END not in marks[start + 1 :]:
+        return ""
+    end = marks.index(_DATA_END, start + 1)
+    return "\n".join(lines[start + 1 : end]).strip("\n")
+
+
+def instance_block(instance: Any) -> str:
+    """An instance of `problems.jsonl` written as the data block would hold it: `name = value` lines."""
+    if not isinstance(instance, dict):
+        return ""
+    return "\n".join(f"{name} = {value!r}" for name, value in instance.items() if name not in _INSTANCE_METADATA)
+
+
+def problem_text(description: str, data: str) -> str:
+    """The description followed by the input data, formatted as the CP-Bench paper's prompt does."""
+    return render("benchmarks/cpbench_problem", description=description.strip(), data=data.strip()).strip()
+
+
 def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
     problems: list[Problem] = []
     skipped: list[SkippedRecord] = []
@@ -252,14 +290,16 @@ def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
                 )
                 continue
         outputs = output_expressions(source)
-        optimizing = any(
-            isinstance(node, ast.Attribute) and node.attr in ("minimize", "maximize") for node in ast.walk(tree)
+        optimizing = any(  # model.minimize(...) or Model(..., minimize=...)
+            (isinstance(node, ast.Attribute) and node.attr in _OBJECTIVE_NAMES)
+            or (isinstance(node, ast.keyword) and node.arg in _OBJECTIVE_NAMES)
+            for node in ast.walk(tree)
         )
         category = _CATEGORY.search(source)
         problems.append(
             Problem(
                 id=folder.name,
-                text=description,
+                text=problem_text(description, data_block(source)),
                 targets=Targets(
                     decision_variables=sorted(outputs),
                     is_optimization=optimizing,
@@ -283,10 +323,11 @@ def _read_statements(path: Path) -> tuple[list[Problem], list[SkippedRecord]]:
             skipped.append(SkippedRecord(file=path, line=record.line, id=record_id, reason="no `description`"))
             continue
         optimizing = value.get("is_optimization")
+        instances = value.get("instances") if isinstance(value.get("instances"), list) else []
         problems.append(
             Problem(
                 id=record_id,
-                text=value["description"],
+                text=problem_text(value["description"], instance_block(instances[0]) if instances else ""),
                 targets=Targets(
                     decision_variables=list(value.get("decision_variables") or []),
                     is_optimization=optimizing,
@@ -298,7 +339,7 @@ def _read_statements(path: Path) -> tuple[list[Problem], list[SkippedRecord]]:
                 else ProblemKind.CP_SATISFACTION,
                 category=value.get("category"),
                 metadata={
-                    "instances": value.get("instances") or [],
+                    "instances": instances,
                     "in_cpbench_v1": bool(value.get("in_cpbench_v1")),
                     "cpbench_v1_id": value.get("cpbench_v1_id"),
                 },

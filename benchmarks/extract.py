@@ -31,11 +31,13 @@ class NamedAnswers(BaseModel):
     answers: list[NamedValue]
 
 
-async def extract_named(problem: Problem, result: ExecResult, model: Model) -> dict[str, float | None]:
-    """One value (or None) per named target of `problem`, as stated in the program's output."""
+async def extract_named(
+    problem: Problem, result: ExecResult, model: Model, names: list[str] | None = None
+) -> dict[str, float | None]:
+    """One value (or None) per named target of `problem` (or per name of `names`), as stated in the output."""
     from optagent.agent.models.base import Message
 
-    names = list(problem.targets.named)
+    names = list(problem.targets.named) if names is None else names
     output = result.stdout
     if len(output) > OUTPUT_CHARS:
         half = OUTPUT_CHARS // 2

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optagent.benchmarks.schema import Outcome, Prediction, Score, Targets
-from optagent.solvers.result import SolutionStatus, Termination
+from optagent.solvers.result import ExecResult, SolutionStatus, Termination
 
 STRICT_TOLERANCE = 1e-6
 STRICT_RULE = "|pred - gt| / (|gt| + 1) <= 1e-6 on the objective"
@@ -63,6 +63,51 @@ def parse_number(value: Any) -> float:
     if _NUMBER.fullmatch(text):
         return float(text)
     raise ValueError(f"{value!r} is not a number")
+
+
+def normal_name(name: str) -> str:
+    """A target name with case, punctuation and spacing ignored: "Total cost ($)" -> "total cost"."""
+    return re.sub(r"\W+", " ", name).strip().lower()
+
+
+def named_in_output(result: ExecResult, keys: list[str]) -> dict[str, float | None]:
+    """The targets a program's output states by name: in its printed JSON object, else in `name: value` lines.
+
+    A line `The number of kids size bottles: 25.0` answers the key of that exact name, else
+    the key equal to it with case and punctuation ignored; a later line wins over an earlier
+    one. A value is read as a label is (`$2,000`, `12.5%`), else as the one number it holds
+    (`25 units`); JSON `null` reads as None. Keys not stated, or stated without a number
+    to read, are left out (an extractor model may still read them).
+    """
+    found: dict[str, float | None] = {}
+    printed = {normal_name(str(key)): value for key, value in (result.printed_json or {}).items()}
+    exact: dict[str, str] = {}
+    normal: dict[str, str] = {}
+    for line in result.stdout.splitlines():
+        name, colon, value = line.rpartition(":")
+        if colon and name.strip():
+            exact[name.strip()] = value
+            normal[normal_name(name)] = value
+    for key in keys:
+        if normal_name(key) in printed and printed[normal_name(key)] is None:
+            found[key] = None
+            continue
+        for value in (printed.get(normal_name(key)), exact.get(key.strip()), normal.get(normal_name(key))):
+            number = _stated_number(value)
+            if number is not None:
+                found[key] = number
+                break
+    return found
+
+
+def _stated_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_number(value)
+    except ValueError:
+        numbers = _NUMBER.findall(str(value).replace(",", ""))
+        return float(numbers[0]) if isinstance(value, str) and len(numbers) == 1 else None
 
 
 def reports_infeasible(prediction: Prediction) -> bool:

@@ -2,10 +2,24 @@
 
 The model runs inside the sandbox child like a Python program; `.dzn` and `.json` files
 passed with the run are added as data.
+
+Gecode's library of global constraints must match the MiniZinc standard library. An
+old-style library (Gecode 6.2's, as Debian ships it beside MiniZinc 2.6: files named like
+the standard globals, `inverse.mzn`, instead of `fzn_inverse.mzn`) overrides the standard
+files wholesale, and the standard library's function forms (`inverse_fn.mzn`,
+`nvalue_fn.mzn`, ...) then call predicates the old files do not define: every model that
+includes `globals.mzn` fails with a type error about `inverse(array[int] of var opt int,
+...)` whatever it uses. With such a library the run solves with a copy of Gecode's
+configuration whose library leaves out the old files that have a standard function form,
+so those globals use the standard definitions and the rest keep Gecode's native ones.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+import subprocess
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +55,50 @@ def _plain(value: Any) -> Any:
     return converted if converted is not None else str(value)
 
 
+COMPAT_LIBRARY = ".optagent-gecode-lib"
+"""The folder, in the run directory, of the compatible library built for an old-style Gecode."""
+
+
+@functools.cache
+def _old_style_library() -> tuple[Path, tuple[str, ...]] | None:
+    """Gecode's library folder and the files of it to leave out, when it is old-style; else None."""
+    import minizinc
+
+    solver = minizinc.Solver.lookup("gecode")
+    dirs = subprocess.run(
+        [str(minizinc.default_driver.executable), "--config-dirs"], capture_output=True, text=True, check=True
+    )
+    stdlib = Path(json.loads(dirs.stdout)["mznStdlibDir"])
+    library = stdlib / solver.mznlib[2:] if solver.mznlib.startswith("-G") else Path(solver.mznlib)
+    if not solver.mznlib or not library.is_dir() or any(library.glob("fzn_*.mzn")):
+        return None
+    clashing = tuple(
+        sorted(file.name for file in library.glob("*.mzn") if (stdlib / "std" / f"{file.stem}_fn.mzn").is_file())
+    )
+    return (library, clashing) if clashing else None
+
+
+def _gecode(workdir: Path) -> Any:
+    """The Gecode configuration to solve with: the installed one, or one with a compatible library."""
+    import minizinc
+
+    solver = minizinc.Solver.lookup("gecode")
+    old = _old_style_library()
+    if old is None:
+        return solver
+    library, clashing = old
+    compatible = workdir / COMPAT_LIBRARY
+    if not compatible.is_dir():
+        compatible.mkdir()
+        for file in library.iterdir():
+            if file.name not in clashing:
+                (compatible / file.name).symlink_to(file)
+    solver = dataclasses.replace(solver)
+    solver.id = "org.optagent.gecode-compatible"  # under the installed id, MiniZinc would take the installed one
+    solver.mznlib = str(compatible)  # a changed configuration is written to a temporary .msc file
+    return solver
+
+
 class MiniZincTarget(Target):
     name = "minizinc"
     language = Language.MINIZINC
@@ -50,6 +108,11 @@ class MiniZincTarget(Target):
 
     def preload(self) -> None:
         import minizinc  # noqa: F401  (the driver itself is found on PATH at run time)
+
+        try:
+            _old_style_library()  # once in the zygote; its runs inherit the answer
+        except (OSError, LookupError, ValueError, subprocess.SubprocessError):
+            pass  # no MiniZinc on this machine: a MiniZinc run reports that itself
 
     def solve_file(self, path: Path, data: list[Path], timeout_s: float) -> tuple[Reading, str]:
         """Solve a model file; returns the reading and MiniZinc's own output text."""
@@ -62,7 +125,7 @@ class MiniZincTarget(Target):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                instance = minizinc.Instance(minizinc.Solver.lookup("gecode"), model)
+                instance = minizinc.Instance(_gecode(path.parent), model)
                 result = instance.solve(timeout=timedelta(seconds=timeout_s))
         except minizinc.MiniZincError as error:
             location = getattr(error, "location", None)

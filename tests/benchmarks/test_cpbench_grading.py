@@ -84,7 +84,8 @@ async def test_crash_and_timeout_are_their_own_outcomes(cp_data: Path, sandbox: 
 
 async def test_statements_only_are_not_gradable(datasets: Path) -> None:
     benchmark = get_benchmark("cpbench")
-    problem = benchmark.load(datasets).by_id()["abbots_puzzle"]
+    problems, _ = benchmark.read(datasets / "cpbench" / "problems.jsonl")
+    problem = next(p for p in problems if p.id == "abbots_puzzle")
     result = ExecResult(termination=Termination.OK, stdout='{"men": 5, "women": 25, "children": 70}')
     score = await benchmark.score(problem, Prediction(result=result), ScoringContext())
     assert not score.graded and not score.correct and score.outcome == Outcome.UNGRADED

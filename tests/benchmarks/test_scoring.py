@@ -104,7 +104,7 @@ async def test_optibench_named_targets_from_printed_json(datasets: Path, sandbox
     )
     score = await benchmark.score(problem, Prediction(result=result), CONTEXT)
     assert score.graded and score.correct and score.objective_correct and score.strict
-    assert score.outcome == Outcome.CORRECT and "read from the printed JSON" in score.detail
+    assert score.outcome == Outcome.CORRECT and "read from the program's output by name" in score.detail
     # a tighter pollution limit changes the optimum: every score says wrong
     result = await sandbox.run(
         PROCESS_PROGRAM.format(pollution=1000, printed=NAMED), Language.PYTHON, Limits(timeout_s=30)
