@@ -77,6 +77,9 @@ def eval_command(
     max_repairs: MaxRepairsOption = 3,
     max_judge_rounds: MaxJudgeRoundsOption = 2,
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="also ask for the explanation a person reads (one more call a sample)")
+    ] = False,
     limit: Limit = None,
     ids: Ids = None,
     concurrency: Concurrency = 8,
@@ -143,6 +146,7 @@ def eval_command(
             max_tokens=max_tokens,
             max_repairs=max_repairs,
             max_judge_rounds=max_judge_rounds,
+            explain=explain,
         )
         with model_roles(model, role, base_url=base_url, trimr=trimr, concurrency=concurrency) as roles:
             header = RunHeader(

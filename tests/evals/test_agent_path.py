@@ -63,6 +63,19 @@ def test_eval_runs_the_agent_over_http_and_logs_calls_and_tokens(tmp_path, datas
     assert record.prediction.code and "HAPPY" not in record.prediction.code
     assert record.timings.llm_s > 0 and record.timings.exec_s > 0
     assert len(fake_openai.requests) >= 4
+    assert read.header.settings["explain"] is False and len(record.calls) == 1, "a benchmark run explains nothing"
+
+
+def test_eval_explains_only_when_asked(tmp_path, datasets, fake_openai):
+    fake_openai.reply = _reply
+    env = {**os.environ, "OPTAGENT_VLLM_BASE_URL": fake_openai.base_url}
+    common = ("eval", "logior", "--data", datasets, "--model", "vllm/fake-model", "--strategy", "direct")
+    done = run_cli(*common, "--ids", "prob_023", "--out", tmp_path / "run", "--explain", env=env)
+    assert done.returncode == 0, done.stderr
+    read = read_log(tmp_path / "run")
+    calls = read.records[0].calls
+    assert read.header.settings["explain"] is True and len(calls) > 1 and calls[0].role == "coder"
+    assert {call.role for call in calls[1:]} == {"formulator"}, "only the explanation is added"
 
 
 @pytest.mark.llm
