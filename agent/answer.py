@@ -19,7 +19,7 @@ from optagent.agent.models.base import CallRecord
 from optagent.benchmarks.schema import Prediction, Problem
 from optagent.solvers.result import ExecResult, Language
 
-Trigger = Literal["first", "repair", "recode", "reformulate"]
+Trigger = Literal["first", "repair", "recode", "reformulate", "verify"]
 Finding = Literal["ok", "no_code", "crash", "no_result", "timeout", "infeasible", "unbounded", "suspicious"]
 
 

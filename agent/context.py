@@ -8,9 +8,9 @@ edges and settings and can be compared fairly:
 |---|---|---|---|---|
 | direct | code | stop | 1 | baseline: one prompt to a program |
 | cot | code, reasoning first | stop | 1 | Wei et al. 2022, chain-of-thought |
-| orthought | understand, formulate, code | repair crashes only | 1 | ORThought (LogiOR paper), 2025 |
-| five-element | formulate, code | repair, judge | 1 | LLMOPT, ICLR 2025 |
-| full | understand, formulate, code | repair, judge | 3, voting | all of the above + self-consistency (CP-Bench) |
+| orthought | one expert reply: reading, model, code (free text) | repair crashes (3) | 1 | ORThought (LogiOR paper), 2025 |
+| five-element | formulate, code | repair; judge reviews every run | 1 | LLMOPT, ICLR 2025 |
+| full | understand, formulate, code | repair; judge reviews every run; CP: self-verification | 3, voting | all of the above + CP-Bench |
 
 Every solve has a budget of model calls and tokens (`max_calls`, `max_solve_tokens`),
 shared equally by its samples. Every loop asks `AgentSettings.over_budget` before it starts
@@ -37,25 +37,31 @@ StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]
 STRATEGY_NAMES: tuple[str, ...] = get_args(StrategyName)
 
 
+VerifyMode = Literal["never", "cp", "always"]
+CpPrompt = Literal["basic", "guidelines", "documentation"]
+
+
 class Plan(BaseModel):
     """The switches one strategy sets."""
 
     model_config = ConfigDict(frozen=True)
 
-    understand: bool
-    formulate: bool
-    reason_first: bool
-    repair: bool
-    judge: bool
-    samples: int
+    understand: bool = Field(description="a structured expert reading (JSON) first")
+    formulate: bool = Field(description="a structured five-element formulation (JSON) before the code")
+    expert: bool = Field(default=False, description="ORThought: one free-text expert reply, reading to model to code")
+    reason_first: bool = False
+    repair: bool = Field(description="crashes go back to the coder")
+    judge: bool = Field(description="the judge reviews every executed run (LLMOPT self-correction)")
+    verify: VerifyMode = Field(default="never", description="CP-Bench self-verification of clean runs")
+    samples: int = 1
 
 
 PLANS: dict[str, Plan] = {
-    "direct": Plan(understand=False, formulate=False, reason_first=False, repair=False, judge=False, samples=1),
-    "cot": Plan(understand=False, formulate=False, reason_first=True, repair=False, judge=False, samples=1),
-    "orthought": Plan(understand=True, formulate=True, reason_first=False, repair=True, judge=False, samples=1),
-    "five-element": Plan(understand=False, formulate=True, reason_first=False, repair=True, judge=True, samples=1),
-    "full": Plan(understand=True, formulate=True, reason_first=False, repair=True, judge=True, samples=3),
+    "direct": Plan(understand=False, formulate=False, repair=False, judge=False),
+    "cot": Plan(understand=False, formulate=False, reason_first=True, repair=False, judge=False),
+    "orthought": Plan(understand=False, formulate=False, expert=True, repair=True, judge=False),
+    "five-element": Plan(understand=False, formulate=True, repair=True, judge=True),
+    "full": Plan(understand=True, formulate=True, repair=True, judge=True, verify="cp", samples=3),
 }
 
 
@@ -68,11 +74,24 @@ class AgentSettings(BaseModel):
     target: str | None = Field(default=None, description="solver target; None picks one from the problem kind")
     samples: int | None = Field(default=None, ge=1, le=64, description="K independent attempts; None: the strategy's")
     temperature: float | None = Field(
-        default=None, ge=0.0, le=2.0, description="None: 0 for one sample, 0.7 when several vote"
+        default=None,
+        ge=0.0,
+        le=2.0,
+        description="None: 0 for one sample, 0.7 when several vote; a thinking model samples as its profile says",
     )
     max_tokens: int | None = Field(default=4096, ge=64, description="cap on each reply")
     max_repairs: int = Field(default=3, ge=0, description="code repair rounds per sample")
-    max_judge_rounds: int = Field(default=2, ge=0, description="judge rounds (reformulate or recode) per sample")
+    max_judge_rounds: int = Field(
+        default=2, ge=0, description="judge reviews per sample; each may send the sample back to formulation or code"
+    )
+    self_verify: VerifyMode | None = Field(
+        default=None,
+        description="self-verification of clean runs: never, cp (CP problems), always; None: the strategy's",
+    )
+    max_verify_rounds: int = Field(default=10, ge=0, description="self-verification rounds per sample (CP-Bench: 10)")
+    cp_prompt: CpPrompt = Field(
+        default="documentation", description="system prompt of CP code steps: basic, guidelines or documentation"
+    )
     max_problem_chars: int = Field(
         default=32_000, ge=100, description="longer statements are refused, not truncated: a cut model is a wrong model"
     )
@@ -86,6 +105,10 @@ class AgentSettings(BaseModel):
     @property
     def plan(self) -> Plan:
         return PLANS[self.strategy]
+
+    @property
+    def verify_mode(self) -> VerifyMode:
+        return self.self_verify or self.plan.verify
 
     @property
     def sample_count(self) -> int:

@@ -3,7 +3,8 @@
     START ─Send×K─► attempt ─► vote ─► answer ─► END
     attempt:  [understand] → [formulate] → write_code → execute → diagnose
               diagnose → repair → execute            (code fault, repair rounds left)
-              diagnose → judge → formulate | repair  (result in doubt, judge rounds left)
+              diagnose → judge → formulate | repair  (every run, where the strategy judges)
+              diagnose → verify → execute            (a clean CP run, self-verification fixed it)
               diagnose → write_code                  (the program ignores the problem, once)
               diagnose | judge → finish              (done, rounds or budget spent, or no progress)
 
@@ -28,14 +29,17 @@ from langgraph.types import Checkpointer, Send
 from pydantic import BaseModel, ConfigDict
 
 from optagent.agent.context import AgentSettings, RunContext
+from optagent.agent.kind import is_cp
 from optagent.agent.nodes.answer import answer
 from optagent.agent.nodes.diagnose import diagnose
 from optagent.agent.nodes.execute import execute
+from optagent.agent.nodes.expert import expert
 from optagent.agent.nodes.finish import finish
 from optagent.agent.nodes.formulate import formulate
 from optagent.agent.nodes.judge import judge
 from optagent.agent.nodes.repair import repair
 from optagent.agent.nodes.understand import understand
+from optagent.agent.nodes.verify import verify
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
 from optagent.agent.progress import stop_reason
@@ -70,16 +74,31 @@ def fan_out(state: SolveState, settings: AgentSettings) -> list[Send]:
     return [Send("attempt", sample_input | {"sample": k}) for k in range(settings.sample_count)]
 
 
-def after_diagnose(state: AttemptState, settings: AgentSettings) -> Literal["write_code", "repair", "judge", "finish"]:
+def verifies(state: AttemptState, settings: AgentSettings) -> bool:
+    """Whether self-verification, rather than the judge, reviews this sample's clean runs."""
+    mode = settings.verify_mode
+    return mode == "always" or (mode == "cp" and is_cp(state))
+
+
+def after_diagnose(
+    state: AttemptState, settings: AgentSettings
+) -> Literal["write_code", "repair", "judge", "verify", "finish"]:
     assert state.diagnosis is not None
     plan = settings.plan
-    if state.diagnosis.finding == "ok" or stop_reason(state, settings):
+    if stop_reason(state, settings):
         return "finish"
+    if state.diagnosis.finding == "ok" and verifies(state, settings):
+        return "verify" if state.verify_rounds < settings.max_verify_rounds else "finish"
     if state.diagnosis.finding == "ignores_problem":
         return "write_code"
     if state.diagnosis.code_fault:
         return "repair" if plan.repair and state.repairs < settings.max_repairs else "finish"
     return "judge" if plan.judge and state.judge_rounds < settings.max_judge_rounds else "finish"
+
+
+def after_verify(state: AttemptState) -> Literal["execute", "finish"]:
+    assert state.verdict is not None
+    return "execute" if state.verdict.blame == "code" else "finish"
 
 
 def after_judge(state: AttemptState, settings: AgentSettings) -> Literal["formulate", "write_code", "repair", "finish"]:
@@ -101,7 +120,7 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
         steps.append(("understand", understand))
     if plan.formulate:
         steps.append(("formulate", formulate))
-    steps += [("write_code", write_code), ("execute", execute), ("diagnose", diagnose)]
+    steps += [("write_code", expert if plan.expert else write_code), ("execute", execute), ("diagnose", diagnose)]
     for name, node in steps:
         builder.add_node(name, _emitting(name, node))
     builder.add_node("finish", _emitting("finish", finish))
@@ -121,6 +140,10 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
         if plan.repair:
             after_judge_targets.append("repair")
         builder.add_conditional_edges("judge", partial(after_judge, settings=settings), after_judge_targets)
+    if settings.verify_mode != "never":
+        builder.add_node("verify", _emitting("verify", verify))
+        after_diagnose_targets.append("verify")
+        builder.add_conditional_edges("verify", after_verify, ["execute", "finish"])
     builder.add_conditional_edges("diagnose", partial(after_diagnose, settings=settings), after_diagnose_targets)
     builder.add_edge("finish", END)
     return builder.compile(name="attempt")

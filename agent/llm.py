@@ -14,14 +14,44 @@ from typing import TypeVar
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
-from optagent.agent.context import RunContext
-from optagent.agent.models.base import CallRecord, Message, ModelOutput, Role
+from optagent.agent.context import AgentSettings, RunContext
+from optagent.agent.models.base import CallRecord, Message, Model, ModelOutput, Role
+from optagent.agent.models.chat import MalformedReply
+from optagent.agent.models.profiles import thinking_profile
 from optagent.errors import OptagentError
 from optagent.prompts import render
 from optagent.solvers.result import Language
 
 T = TypeVar("T", bound=BaseModel)
+UNUSABLE = "unusable reply"
+"""Marks the note of a structured reply still invalid after its corrective retry (counted in reports)."""
 _BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def system_template(settings: AgentSettings, target: object) -> str:
+    """The system prompt: CP-Bench's prompt level for a step that writes CP code, else the usual one."""
+    from optagent.agent.kind import CP_TARGETS
+
+    return f"cp/{settings.cp_prompt}" if getattr(target, "name", None) in CP_TARGETS else "system"
+
+
+def sampling_for(model: Model, settings: AgentSettings, temperature: float | None = None) -> dict[str, object]:
+    """Temperature and token cap of one call.
+
+    A model that thinks (its profile says so) samples as its profile says unless the user
+    set a temperature: greedy decoding makes thinking models loop, so neither a
+    single-sample strategy nor a step's own `temperature` (the tie-break's 0) forces it.
+    Its cap gets the profile's `thinking_tokens` on top, so the answer after the thinking fits.
+    """
+    thinking = thinking_profile(model)
+    sampling: dict[str, object] = {}
+    if thinking is None:
+        sampling["temperature"] = settings.sampling_temperature if temperature is None else temperature
+    elif settings.temperature is not None:
+        sampling["temperature"] = settings.temperature
+    if settings.max_tokens is not None:
+        sampling["max_tokens"] = settings.max_tokens + (thinking.thinking_tokens if thinking else 0)
+    return sampling
 
 
 async def ask(
@@ -32,18 +62,21 @@ async def ask(
     problem_id: str,
     sample: int,
     schema: type[BaseModel] | None = None,
+    temperature: float | None = None,
     **variables: object,
 ) -> ModelOutput:
-    """Render `prompts/<template>.md` and ask the role's model for this (problem, sample)."""
+    """Render `prompts/<template>.md` and ask the role's model for this (problem, sample).
+
+    `temperature` overrides the run's for this step (the tie-break asks at 0).
+    """
     context = runtime.context
     model = context.roles.for_sample(problem_id, sample)[role]
+    system = system_template(context.settings, variables.get("target"))
     messages = [
-        Message(role="system", content=render("system")),
+        Message(role="system", content=render(system, target=variables.get("target"))),
         Message(role="user", content=_BLANK_LINES.sub("\n\n", render(template, **variables))),
     ]
-    sampling: dict[str, object] = {"temperature": context.settings.sampling_temperature}
-    if context.settings.max_tokens is not None:
-        sampling["max_tokens"] = context.settings.max_tokens
+    sampling = sampling_for(model, context.settings, temperature)
     return await model.generate(messages, schema=schema, **sampling)
 
 
@@ -55,11 +88,23 @@ async def ask_structured(
     *,
     problem_id: str,
     sample: int,
+    temperature: float | None = None,
     **variables: object,
 ) -> tuple[T | None, list[CallRecord], list[str]]:
     """The parsed reply, or None with a note saying why; the calls made either way."""
     try:
-        output = await ask(runtime, role, template, problem_id=problem_id, sample=sample, schema=schema, **variables)
+        output = await ask(
+            runtime,
+            role,
+            template,
+            problem_id=problem_id,
+            sample=sample,
+            schema=schema,
+            temperature=temperature,
+            **variables,
+        )
+    except MalformedReply as error:  # wrong even after the one corrective retry: counted, not dropped
+        return None, [error.record] if error.record else [], [f"{template}: {UNUSABLE}: {error}"]
     except OptagentError as error:
         return None, [], [f"{template}: {error}"]
     if not isinstance(output.parsed, schema):

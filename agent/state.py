@@ -51,6 +51,7 @@ class AttemptState:
     verdict: Verdict | None = None
     repairs: int = 0
     judge_rounds: int = 0
+    verify_rounds: int = 0
     rounds: Annotated[list[Round], log_rounds] = field(default_factory=list)
     notes: Annotated[list[str], operator.add] = field(default_factory=list)
     calls: Annotated[list[CallRecord], operator.add] = field(default_factory=list)

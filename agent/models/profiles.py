@@ -5,6 +5,11 @@ and the flags `optagent serve` passes to `vllm serve`.
 
 Matched by a regular expression on the served model name, first match wins. Explicit
 sampling options always override a profile's defaults.
+
+`thinking_tokens` is the room a thinking model gets on top of a reply's cap (the agent's
+`max_tokens`, 4096 by default): 28672 for Qwen3 and gpt-oss (with the cap, the 32768
+output tokens Qwen3's card recommends), 20480 for QwQ and the R1 distills, which
+`optagent serve` starts with `--max-model-len 32768` (8192 tokens are left for the prompt).
 """
 
 from __future__ import annotations
@@ -42,6 +47,11 @@ class Profile(BaseModel):
     think_start: str = ""
     think_end: str = ""
     reflection_markers: tuple[str, ...] = ()
+    thinking_tokens: int = Field(
+        default=0,
+        ge=0,
+        description="room for thinking added to a reply's max_tokens, so a thinking model can finish its answer",
+    )
     serve_flags: tuple[str, ...] = ()
     notes: str = ""
 
@@ -66,6 +76,7 @@ PROFILES: tuple[Profile, ...] = (
         sampling={"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0},
         sampling_no_thinking={"temperature": 0.7, "top_p": 0.8, "top_k": 20, "min_p": 0.0},
         reasoning_parser="qwen3",
+        thinking_tokens=28672,
         serve_flags=("--reasoning-parser", "qwen3"),
         notes="hybrid: thinking=False sends chat_template_kwargs.enable_thinking=false; never greedy when thinking",
         **_THINK,
@@ -75,6 +86,7 @@ PROFILES: tuple[Profile, ...] = (
         pattern=r"qwq",
         sampling={"temperature": 0.6, "top_p": 0.95, "top_k": 40, "min_p": 0.0},
         reasoning_parser="deepseek_r1",
+        thinking_tokens=20480,
         serve_flags=("--reasoning-parser", "deepseek_r1", "--max-model-len", "32768"),
         notes="presence_penalty 0-2 reduces endless repetition",
         **_THINK,
@@ -84,6 +96,7 @@ PROFILES: tuple[Profile, ...] = (
         pattern=r"deepseek-r1|r1-distill",
         sampling={"temperature": 0.6, "top_p": 0.95},
         reasoning_parser="deepseek_r1",
+        thinking_tokens=20480,
         serve_flags=("--reasoning-parser", "deepseek_r1", "--max-model-len", "32768"),
         notes="the model card advises no system prompt: put all instructions in the user message",
         **_THINK,
@@ -99,6 +112,7 @@ PROFILES: tuple[Profile, ...] = (
         sampling={"temperature": 1.0, "top_p": 1.0},
         reasons=True,
         reasoning_parser="openai_gptoss",
+        thinking_tokens=28672,
         think_start="<|channel|>analysis<|message|>",
         think_end="<|end|>",
         reflection_markers=("Wait", "But", "Let's double-check", "Check", "Alternatively", "Hmm"),
@@ -119,6 +133,20 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 _BY_NAME = {profile.name: profile for profile in PROFILES}
+
+
+def thinking_profile(model: Any) -> Profile | None:
+    """The profile of a model that thinks on this call, else None.
+
+    A model thinks when its family reasons and thinking is not switched off for it
+    (`sampling={"thinking": False}` on a hybrid such as Qwen3). Such a model samples as its
+    profile says (never greedy: the model cards warn of endless repetition) and gets
+    `thinking_tokens` on top of the reply's cap.
+    """
+    profile = getattr(model, "profile", None)
+    if profile is None or not profile.reasons:
+        return None
+    return None if (getattr(model, "sampling", None) or {}).get("thinking") is False else profile
 
 
 def find_profile(model_name: str) -> Profile | None:

@@ -1,4 +1,11 @@
-"""LLMOPT's self-correction: decide whether the formulation or the code is wrong, or accept."""
+"""LLMOPT's self-correction: the judge reviews every executed run of a strategy that has it.
+
+It sees the problem, the five elements, the program, what diagnose found, the printed JSON
+and the ends of stdout and stderr, and blames the formulation (back to formulate), the
+code (back to the coder) or accepts. Each review is one of `max_judge_rounds`; the graph
+asks the solve's budget and the no-progress rule before it follows a blame, so a judge that
+always blames still ends (see `agent/progress.py`).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +21,23 @@ from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
 
 _TRIGGER = {"formulation": "reformulate", "code": "recode", "accept": "first"}
+_OUTPUT_CHARS = 2000
+_FINDING = {
+    "ok": "the program ran and reported a solution",
+    "suspicious": "the program ran, but the result looks suspicious",
+}
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _OUTPUT_CHARS else "…" + text[-_OUTPUT_CHARS:]
 
 
 async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     from optagent.solvers.targets import get_target
 
     assert state.diagnosis is not None and state.result is not None
+    result = state.result
     target = get_target(state.target or "pyomo")
     verdict, calls, notes = await ask_structured(
         runtime,
@@ -32,9 +50,11 @@ async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, 
         formulation=state.formulation,
         code=state.code,
         language=target.language.value,
-        finding=state.diagnosis.finding,
+        finding=_FINDING.get(state.diagnosis.finding, state.diagnosis.finding),
         detail=state.diagnosis.detail,
-        printed=json.dumps(state.result.printed_json) if state.result.printed_json else "",
+        printed=json.dumps(result.printed_json) if result.printed_json else "",
+        stdout=_tail(result.stdout),
+        stderr=_tail(result.stderr),
     )
     if verdict is None:
         verdict = Verdict(blame="accept", reason="the judge's reply was unusable, so the result stands")

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 
 from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
+from optagent.agent.kind import retarget
 from optagent.agent.llm import ask, extract_code
 from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
@@ -20,11 +21,14 @@ from optagent.agent.state import AttemptState
 async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     from optagent.solvers.targets import get_target
 
-    target = get_target(state.target or "pyomo")
+    switched = retarget(state, runtime.context.settings.target)
+    target = get_target(switched or state.target or "pyomo")
     # A recode follows the judge's verdict of this very round (diagnose clears the verdict
     # every round), so a recoded program that then crashes is repaired, and counted, as any.
     recoding = state.verdict is not None and state.verdict.blame == "code"
     feedback = state.feedback if recoding else (state.diagnosis.detail if state.diagnosis else "")
+    if switched:
+        feedback += f"\n\nThe {state.target} solver cannot take this model; rewrite the program for {target.name}."
     output = await ask(
         runtime,
         Role.CODER,
@@ -42,6 +46,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
     )
     code = extract_code(output.text, target.language)
     return {
+        "target": target.name,
         "code": code,
         "feedback": "",
         "trigger": "recode" if recoding else "repair",

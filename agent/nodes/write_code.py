@@ -1,7 +1,8 @@
 """Write the program for the chosen target, from the formulation when there is one.
 
 The target is the user's choice, else the one suited to the problem kind: the
-formulation's kind, else the expert reading's, else the benchmark's, else LP.
+formulation's kind, else the expert reading's, else the benchmark's, else a classifier
+over the statement (`agent/kind.py`).
 """
 
 from __future__ import annotations
@@ -12,31 +13,10 @@ from langgraph.runtime import Runtime
 
 from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
+from optagent.agent.kind import choose_target
 from optagent.agent.llm import ask, extract_code
 from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
-from optagent.benchmarks.schema import ProblemKind
-
-TARGET_FOR_KIND: dict[ProblemKind, str] = {
-    ProblemKind.LP: "pyomo",
-    ProblemKind.MILP: "pyomo",
-    ProblemKind.NLP: "pyscipopt",
-    ProblemKind.MINLP: "pyscipopt",
-    ProblemKind.CP_SATISFACTION: "cpmpy",
-    ProblemKind.CP_OPTIMIZATION: "cpmpy",
-}
-
-
-def choose_target(state: AttemptState, chosen: str | None) -> str:
-    if chosen:
-        return chosen
-    kinds = (
-        state.formulation.kind if state.formulation else None,
-        state.understanding.kind if state.understanding else None,
-        state.problem.kind,
-    )
-    kind = next((k for k in kinds if k is not None), ProblemKind.LP)
-    return TARGET_FOR_KIND[kind]
 
 
 async def write_code(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:

@@ -17,6 +17,8 @@ STEP_MARKERS = {
     "understand": "Read this optimization problem as an expert would",
     "formulate": "five-element formulation",
     "write_code": "Write a complete",
+    "orthought": "as an operations research expert would, in",
+    "verify": "Check your own solution.",
     "repair": "did not work. Fix it.",
     "judge": "Review a solution attempt",
     "vote": "disagree, with equal support",
@@ -82,6 +84,7 @@ def crashing(n: int) -> list[str]:
     return [pyomo_program(extra=f"broken_{i} = undefined_name_{i} + 1") for i in range(n)]
 
 
+ACCEPT = {"blame": "accept", "reason": "the model matches the problem"}
 GOOD = pyomo_program()
 WRONG = pyomo_program(chair_profit=40)  # optimum 3700
 CRASH = pyomo_program(crash=True)

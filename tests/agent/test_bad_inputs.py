@@ -8,7 +8,7 @@ import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
 from optagent.errors import OptagentError
-from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
+from tests.agent.scripted import ACCEPT, FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -56,12 +56,19 @@ async def test_no_objective_is_a_feasibility_question(sandbox) -> None:
         "objective": {"sense": "none", "latex": "", "text": "any feasible point"},
         "kind": "cp-satisfaction",
     }
-    script = Scripted(understand=understanding, formulate=formulation, write_code=FEASIBILITY_CODE, explain="x=4, y=3.")
+    script = Scripted(
+        understand=understanding,
+        formulate=formulation,
+        write_code=FEASIBILITY_CODE,
+        verify="[[OK]]",
+        explain="x=4, y=3.",
+    )
     answer = await solve(
         "Find any integers x, y in 0..10 with x+y=7 and x-y=1.", roles=script.roles(), sandbox=sandbox, settings=ONE
     )
     assert answer.solved and answer.objective is None and answer.target == "cpmpy"
-    assert answer.values == {"x": 4, "y": 3} and script.calls["judge"] == 0
+    assert answer.values == {"x": 4, "y": 3} and script.calls["judge"] == 0, "self-verification reviews CP runs"
+    assert script.calls["verify"] == 1 and "x+y=7" in script.prompts["verify"][0]
 
 
 async def test_truly_infeasible_problem_gets_an_honest_infeasible_answer(sandbox) -> None:
@@ -88,7 +95,11 @@ async def test_problem_in_another_language(sandbox) -> None:
         "(3 h, 1 h, 50 €). 240 h de menuiserie et 100 h de finition; au plus 60 chaises. Maximiser le profit."
     )
     script = Scripted(
-        understand=UNDERSTANDING, formulate=FORMULATION, write_code=GOOD, explain="Fabriquez 30 tables et 40 chaises."
+        understand=UNDERSTANDING,
+        formulate=FORMULATION,
+        write_code=GOOD,
+        judge=ACCEPT,
+        explain="Fabriquez 30 tables et 40 chaises.",
     )
     answer = await solve(text, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert answer.solved and answer.objective == pytest.approx(4100)
@@ -131,6 +142,7 @@ async def test_hostile_problem_text_is_contained_by_the_sandbox(monkeypatch) -> 
         understand=UNDERSTANDING,
         formulate=FORMULATION,
         explain="Make 30 tables and 40 chairs.",
+        judge=ACCEPT,
         write_code=HOSTILE.format(port=port, program=program),
     )
     text = (
