@@ -16,8 +16,13 @@ Definitions, with K samples per problem:
   "unbounded" are answers too; samples with no answer do not vote); the largest group wins,
   ties go to the group holding the earliest sample; the problem counts as correct when
   that group's first sample is correct by the native rule.
-- Per category and per size: `n`, `graded`, `correct` and `accuracy` (correct / graded) of
-  the samples in the group.
+- `rule`: the best rule that could be applied to the run, and the one the report's
+  headline, per-category plot and "not correct" list use: `native` when any sample was
+  graded by it, else `objective` (OptiBench without named answers), else `strict`, else
+  None (nothing could be scored). `headline_correct` / `headline_n` / `headline_accuracy`
+  are the counts under that rule.
+- Per category and per size: `n`, `graded` (samples `rule` applies to), `correct` and
+  `accuracy` (correct / graded) of the samples in the group, under `rule`.
 - pass@k, majority vote and the groups count graded samples only, like `accuracy`.
 - Tokens and seconds per problem: over samples, prompt + completion tokens and wall time.
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from math import comb
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -34,6 +40,13 @@ from optagent.benchmarks.schema import Outcome
 from optagent.evals.log import SampleRecord
 
 STRICT_TOLERANCE = 1e-6
+Rule = Literal["native", "objective", "strict"]
+RULE_NAMES: dict[Rule | None, str] = {
+    "native": "native (the benchmark's published rule)",
+    "objective": "objective-only (the native rule could not be applied)",
+    "strict": "strict (neither the native nor the objective-only rule could be applied)",
+    None: "none (no rule could be applied)",
+}
 
 
 class Group(BaseModel):
@@ -63,6 +76,10 @@ class Summary(BaseModel):
     strict_n: int
     objective_n: int
     scores: list[str] = Field(description="which scores the numbers hold: native, strict, objective")
+    rule: Rule | None = Field(None, description="the best rule that could be applied; the headline's")
+    headline_correct: int = 0
+    headline_n: int = 0
+    headline_accuracy: float | None = None
     outcomes: dict[Outcome, int]
     by_category: dict[str, Group]
     by_size: dict[str, Group]
@@ -88,6 +105,8 @@ def summarize(benchmark: str, records: list[SampleRecord], *, missing: int = 0) 
     }
     counts = Counter(r.outcome for r in records)
     scores = (["native"] if graded else []) + (["strict"] if strict else []) + (["objective"] if objective else [])
+    rule = best_rule(records)
+    judged = [v for r in records if (v := verdict(r, rule)) is not None]
     return Summary(
         benchmark=benchmark,
         n=n,
@@ -101,15 +120,40 @@ def summarize(benchmark: str, records: list[SampleRecord], *, missing: int = 0) 
         strict_n=len(strict),
         objective_n=len(objective),
         scores=scores,
+        rule=rule,
+        headline_correct=sum(judged),
+        headline_n=len(judged),
+        headline_accuracy=_ratio(sum(judged), len(judged)),
         outcomes={o: counts[o] for o in Outcome if counts[o]},
-        by_category=_groups(records, lambda r: r.category),
-        by_size=_groups(records, lambda r: r.size),
+        by_category=_groups(records, lambda r: r.category, rule),
+        by_size=_groups(records, lambda r: r.size, rule),
         pass_at_k=_pass_at_k(graded_by_problem, k) if k > 1 else {},
         majority_accuracy=_majority(graded_by_problem) if k > 1 else None,
         tokens_per_sample=_stat([float(r.tokens.total) for r in records]),
         seconds_per_sample=_stat([r.timings.wall_s for r in records]),
         missing=missing,
     )
+
+
+def best_rule(records: list[SampleRecord]) -> Rule | None:
+    if any(r.graded for r in records):
+        return "native"
+    if any(r.objective_correct is not None for r in records):
+        return "objective"
+    if any(r.strict is not None for r in records):
+        return "strict"
+    return None
+
+
+def verdict(record: SampleRecord, rule: Rule | None) -> bool | None:
+    """The sample's verdict under `rule`; None where that rule does not apply to it."""
+    if rule == "native":
+        return record.correct if record.graded else None
+    if rule == "objective":
+        return record.objective_correct
+    if rule == "strict":
+        return record.strict
+    return None
 
 
 def answer_key(record: SampleRecord) -> float | str | None:
@@ -129,7 +173,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _groups(records: list[SampleRecord], key) -> dict[str, Group]:
+def _groups(records: list[SampleRecord], key, rule: Rule | None) -> dict[str, Group]:
     grouped: dict[str, list[SampleRecord]] = defaultdict(list)
     for record in records:
         value = key(record)
@@ -137,8 +181,10 @@ def _groups(records: list[SampleRecord], key) -> dict[str, Group]:
             grouped[value].append(record)
     groups = {}
     for name, rs in sorted(grouped.items()):
-        graded, correct = sum(r.graded for r in rs), sum(r.correct for r in rs)
-        groups[name] = Group(n=len(rs), graded=graded, correct=correct, accuracy=_ratio(correct, graded))
+        judged = [v for r in rs if (v := verdict(r, rule)) is not None]
+        groups[name] = Group(
+            n=len(rs), graded=len(judged), correct=sum(judged), accuracy=_ratio(sum(judged), len(judged))
+        )
     return groups
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from optagent.benchmarks.schema import Outcome
 from optagent.errors import OptagentError
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
-from optagent.evals.metrics import Group, Summary, summarize
+from optagent.evals.metrics import RULE_NAMES, Group, Summary, summarize, verdict
 from optagent.evals.plots import bar_chart, histogram
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -90,8 +90,10 @@ def tables(runs: list[Run]) -> list[Table]:
             title="Accuracy",
             headers=["", *labels],
             rows=_accuracy_rows(summaries),
-            note="accuracy: the benchmark's published rule, over graded samples; strict: "
-            "|pred - gt| / (|gt| + 1) <= 1e-6 on the objective; objective: the objective target alone.",
+            note="accuracy: by the headline rule, the best that could be applied (the benchmark's published rule "
+            "where it could be, else the objective-only rule, else the strict rule), over the samples it applies to; "
+            "native accuracy: the published rule over graded samples; strict: |pred - gt| / (|gt| + 1) <= 1e-6 on "
+            "the objective; objective: the objective target alone.",
         ),
     ]
     for title, attr in (("By category", "by_category"), ("By size", "by_size")):
@@ -103,6 +105,7 @@ def tables(runs: list[Run]) -> list[Table]:
                     title=title,
                     headers=["", *labels],
                     rows=[[name, *(_group(g.get(name)) for g in groups)] for name in names],
+                    note="accuracy by each run's headline rule: " + ", ".join(_rule(s) for s in summaries),
                 )
             )
     out.append(
@@ -129,12 +132,15 @@ def tables(runs: list[Run]) -> list[Table]:
             )
         )
     else:
-        failed = sorted((r for r in runs[0].records if not r.correct), key=lambda r: natural_key(r.key))
+        rule = runs[0].summary.rule
+        failed = sorted((r for r in runs[0].records if verdict(r, rule) is not True), key=lambda r: natural_key(r.key))
+        title = f"Samples not correct by the {rule} rule" if rule else "Samples no rule could score"
         out.append(
             Table(
-                title=f"Samples not correct ({len(failed)})",
+                title=f"{title} ({len(failed)})",
                 headers=["id", "sample", "outcome", "detail"],
                 rows=[[r.id, str(r.sample), r.outcome.value, r.detail] for r in failed],
+                note="" if rule in ("native", None) else f"the headline rule is {RULE_NAMES[rule]}",
             )
         )
     return out
@@ -144,12 +150,12 @@ def plots(runs: list[Run]) -> dict[str, list[tuple[str, str]]]:
     """Inline SVG figures for the HTML page, keyed by the title of the table they follow."""
     out: dict[str, list[tuple[str, str]]] = {}
     categories = sorted(set().union(*(r.summary.by_category for r in runs)))
-    if categories:
-        series = [
-            (run.label, [g.accuracy if (g := run.summary.by_category.get(c)) else None for c in categories])
-            for run in runs
-        ]
-        out["By category"] = [("Accuracy by category", bar_chart(categories, series))]
+    series = [
+        (run.label, [g.accuracy if (g := run.summary.by_category.get(c)) else None for c in categories]) for run in runs
+    ]
+    if any(value is not None for _, values in series for value in values):  # never an empty plot
+        rules = ", ".join(dict.fromkeys(f"{run.summary.rule} rule" for run in runs))
+        out["By category"] = [(f"Accuracy by category ({rules})", bar_chart(categories, series))]
     tokens = [(run.label, [float(r.tokens.total) for r in run.records if r.tokens.calls]) for run in runs]
     if any(values for _, values in tokens):
         out[_COST_TITLE] = [
@@ -194,9 +200,11 @@ def _accuracy_rows(summaries: list[Summary]) -> list[list[str]]:
     rows = [
         ["samples scored", *(str(s.n) for s in summaries)],
         ["problems", *(str(s.problems) for s in summaries)],
+        ["headline rule", *(_rule(s) for s in summaries)],
+        ["accuracy", *(f"{_pct(s.headline_accuracy)} ({s.headline_correct}/{s.headline_n})" for s in summaries)],
         ["graded (native rule applied)", *(str(s.graded) for s in summaries)],
-        ["correct", *(str(s.correct) for s in summaries)],
-        ["accuracy", *(_pct(s.accuracy) for s in summaries)],
+        ["correct (native rule)", *(str(s.correct) for s in summaries)],
+        ["native accuracy", *(_pct(s.accuracy) for s in summaries)],
         ["strict accuracy", *(_pct(s.strict_accuracy) for s in summaries)],
     ]
     if any(s.objective_accuracy is not None for s in summaries):
@@ -258,6 +266,10 @@ def _trimr_tables(runs: list[Run]) -> list[Table]:
             )
         )
     return out
+
+
+def _rule(summary: Summary) -> str:
+    return RULE_NAMES[summary.rule]
 
 
 def _pct(value: float | None) -> str:

@@ -33,16 +33,16 @@ def test_one_run_report_holds_accuracy_breakdowns_and_failures(two_runs):
     done = run_cli("report", mixed)
     assert done.returncode == 0, done.stderr
     md = (mixed / "report.md").read_text()
-    assert "| accuracy | 33.3% |" in md
+    assert "| accuracy | 33.3% (1/3) |" in md and "| headline rule | native (the benchmark's published rule) |" in md
     assert "## By size" in md and "| Toy | 0.0% (0/1) |" in md and "| Small | 50.0% (1/2) |" in md
     assert "| infeasible | 1 (33.3%) |" in md and "| wrong | 1 (33.3%) |" in md
     assert (
-        "## Samples not correct (2)" in md
+        "## Samples not correct by the native rule (2)" in md
         and "| prob_023 | 0 | wrong |" in md
         and "| prob_061 | 0 | infeasible |" in md
     )
     html = (mixed / "report.html").read_text()
-    assert "<svg" in html and "Accuracy by category" in html
+    assert "<svg" in html and "Accuracy by category (native rule)" in html
     assert not re.search(r"<script|<link|\bsrc=|url\(", html), "the page must not load anything"
 
 
@@ -51,7 +51,7 @@ def test_two_run_report_is_side_by_side_and_lists_the_samples_that_differ(two_ru
     done = run_cli("report", good, mixed, "--out", tmp_path / "cmp" / "compare")
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "cmp" / "compare.md").read_text()
-    assert "| accuracy | 100.0% | 33.3% |" in md
+    assert "| accuracy | 100.0% (3/3) | 33.3% (1/3) |" in md
     section = md.split("## Samples scored differently (2)")[1]
     assert "| prob_023 | 0 | correct | wrong |" in section and "| prob_061 | 0 | correct | infeasible |" in section
     assert "prob_069" not in section
