@@ -187,6 +187,8 @@ def audit_command(
     as_json: Json = False,
 ) -> None:
     """Run reference programs and list the problems whose labels they do not reproduce."""
+    from optagent.benchmarks import resolve_data_dir
+    from optagent.benchmarks.registry import benchmark_for
     from optagent.evals.audit import mismatches
     from optagent.evals.log import RunHeader, git_revision
     from optagent.evals.producers import ResponsesProducer
@@ -216,12 +218,19 @@ def audit_command(
         git_revision=git_revision(),
     )
     result = _run(config, ResponsesProducer(read, limits), header, read.problems)
-    found = mismatches(result.records)
+    problems = benchmark_for(benchmark).load(resolve_data_dir(data)).by_id()
+    found = mismatches(result.records, problems)
     for m in found:
         got = "-" if m.predicted is None else f"{m.predicted:g}"
         want = "-" if m.expected is None else f"{m.expected:g}"
-        typer.echo(f"{m.id}\t{m.outcome}\tlabel {want}\tprogram {got}\t{m.detail}")
-    typer.echo(f"{len(found)} of {result.summary.n} labels not reproduced; run log: {result.run_dir}")
+        why = f"\tthe label equals the values printed after an {m.failed_solve} solve" if m.failed_solve else ""
+        typer.echo(f"{m.id}\t{m.outcome}\tlabel {want}\tprogram {got}\t{m.detail}{why}")
+    failed = sum(m.failed_solve is not None for m in found)
+    typer.echo(
+        f"{len(found)} of {result.summary.n} labels not reproduced"
+        + (f" ({failed} taken from a failed solve)" if failed else "")
+        + f"; run log: {result.run_dir}"
+    )
     if as_json:
         typer.echo(
             json.dumps(

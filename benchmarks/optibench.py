@@ -140,7 +140,8 @@ class OptiBench(Benchmark):
             misses = [
                 key for key, label in targets.named.items() if not absolute_match(named.get(key), label, TOLERANCE)
             ]
-            correct = not misses
+            # values a program printed after a failed solve (or a crash) are no answer
+            correct = not misses and (outcome is None or prediction.result is None)
             notes.append(
                 f"named values {how}; "
                 + (f"{len(misses)} of {len(targets.named)} off: {misses[:3]}" if misses else "all targets within 1e-4")

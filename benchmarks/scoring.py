@@ -100,14 +100,19 @@ def named_in_output(result: ExecResult, keys: list[str]) -> dict[str, float | No
     return found
 
 
+def numbers_in(text: str) -> list[float]:
+    """Every number written in a text ("1,234.5" reads as 1234.5)."""
+    return [float(n) for n in _NUMBER.findall(text.replace(",", ""))]
+
+
 def _stated_number(value: Any) -> float | None:
     if value is None:
         return None
     try:
         return parse_number(value)
     except ValueError:
-        numbers = _NUMBER.findall(str(value).replace(",", ""))
-        return float(numbers[0]) if isinstance(value, str) and len(numbers) == 1 else None
+        numbers = numbers_in(value) if isinstance(value, str) else []
+        return numbers[0] if len(numbers) == 1 else None
 
 
 def reports_infeasible(prediction: Prediction) -> bool:

@@ -133,14 +133,18 @@ def tables(runs: list[Run]) -> list[Table]:
         )
     else:
         rule = runs[0].summary.rule
-        failed = sorted((r for r in runs[0].records if verdict(r, rule) is not True), key=lambda r: natural_key(r.key))
-        title = f"Samples not correct by the {rule} rule" if rule else "Samples no rule could score"
+        verdicts = [(r, verdict(r, rule)) for r in sorted(runs[0].records, key=lambda r: natural_key(r.key))]
+        failed = [r for r, v in verdicts if v is False]
+        unscored = sum(v is None for _, v in verdicts)
+        notes = [f"the headline rule is {RULE_NAMES[rule]}"] if rule not in ("native", None) else []
+        if unscored:
+            notes.append(f"{unscored} samples the {rule or 'any'} rule could not be applied to are not listed")
         out.append(
             Table(
-                title=f"{title} ({len(failed)})",
+                title=f"Samples not correct by the {rule} rule ({len(failed)})" if rule else "Samples not correct (0)",
                 headers=["id", "sample", "outcome", "detail"],
                 rows=[[r.id, str(r.sample), r.outcome.value, r.detail] for r in failed],
-                note="" if rule in ("native", None) else f"the headline rule is {RULE_NAMES[rule]}",
+                note="; ".join(notes),
             )
         )
     return out
