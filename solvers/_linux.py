@@ -14,6 +14,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 
+MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
 MS_NOEXEC = 0x8
@@ -47,6 +48,18 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, d
 
 def umount(target: str) -> None:
     _check(_libc.umount2(target.encode(), 2), f"umount {target}")  # MNT_DETACH
+
+
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    if _SYS_PIVOT_ROOT is None:
+        raise OSError(38, f"pivot_root: no system call number known for {os.uname().machine}")
+    result = _libc.syscall(
+        ctypes.c_long(_SYS_PIVOT_ROOT), ctypes.c_char_p(new_root.encode()), ctypes.c_char_p(put_old.encode())
+    )
+    _check(result, "pivot_root")
 
 
 def prctl(option: int, value: int) -> bool:

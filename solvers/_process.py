@@ -4,8 +4,9 @@
       ├─ init (`cat`, pid 1 of a fresh PID namespace)  ── when it dies, the kernel kills
       └─ program (pid 2; unprivileged uid, rlimits)       every process of the run
 
-A `Tree` unshares network, mount and PID namespaces and starts both processes; the program
-then waits on a pipe for its request. So the zygote can keep one tree parked per worker
+A `Tree` unshares network, mount and PID namespaces (its mount namespace a copy of the
+zygote's allowlist root, `_rootfs`), lays a private tmpfs on /tmp and starts both
+processes; the program then waits on a pipe for its request. So the zygote can keep one tree parked per worker
 slot (`park`): a run's critical path holds no fork and no unshare. A tree serves exactly
 one run and dies with it; `serve_fresh` builds one for a request in hand (runs that want
 network, or a slot whose parked tree is gone).
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import io
 import json
 import math
@@ -29,7 +29,6 @@ import os
 import resource
 import selectors
 import signal
-import site
 import socket
 import sys
 import tempfile
@@ -38,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from optagent.solvers import _linux
+from optagent.solvers import _linux, _rootfs
 from optagent.solvers._program import MODEL, PROGRAM, run_minizinc, run_python
 from optagent.solvers.introspect import read_solution
 from optagent.solvers.result import Limits
@@ -86,62 +85,6 @@ def _unshare(network: bool, missing: list[str]) -> set[str]:
     return granted
 
 
-def _tmp_size_mb(limits: dict[str, Any]) -> int:
-    return max(64, 4 * (limits["file_size_mb"] or 64))
-
-
-def _mount_private_tmp(size_mb: int) -> bool:
-    """A small private tmpfs on /tmp, /var/tmp and /dev/shm, with the code the run needs bound back.
-
-    A checkout or virtual environment may itself live under /tmp (a CI clone, a scratch
-    venv): the interpreter, its packages (bundled solver binaries such as CBC) and
-    optagent's own folders are bound back into the fresh tmpfs, everything else under it
-    stays out of the run's sight. Done when the tree is parked, while `/proc/self` is still
-    the monitor's (the program mounts the PID namespace's own /proc).
-    """
-    try:
-        for target in _TMP_DIRS:
-            if not os.path.isdir(target):
-                continue
-            keep = [path for path in code_paths() if path.is_relative_to(target) and path != Path(target)]
-            handles = [os.open(path, os.O_PATH) for path in keep]
-            _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size_mb}m,mode=1777")
-            for path, handle in zip(keep, handles):
-                path.mkdir(parents=True, exist_ok=True)
-                _linux.mount(f"/proc/self/fd/{handle}", str(path), None, _linux.MS_BIND | _linux.MS_REC)
-                os.close(handle)
-    except OSError:
-        return False
-    return True
-
-
-def _resize_private_tmp(size_mb: int) -> bool:
-    try:
-        for target in _TMP_DIRS:
-            if os.path.isdir(target):
-                flags = _linux.MS_REMOUNT | _linux.MS_NOSUID | _linux.MS_NODEV
-                _linux.mount(None, target, None, flags, f"size={size_mb}m")
-    except OSError:
-        return False
-    return True
-
-
-_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-@functools.cache
-def code_paths() -> tuple[Path, ...]:
-    """The outermost folders holding the interpreter, its packages and optagent's modules."""
-    found = {sys.prefix, sys.base_prefix, os.path.dirname(sys.executable), *site.getsitepackages()}
-    found |= {
-        os.path.dirname(module.__file__)
-        for name, module in list(sys.modules.items())
-        if name.partition(".")[0] == "optagent" and getattr(module, "__file__", None)
-    }
-    paths = sorted({Path(p).resolve() for p in found if p and os.path.isdir(p)})
-    return tuple(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
-
-
 def _spawn_init() -> tuple[int, int]:
     """Start pid 1 of the new PID namespace; returns its pid and the pipe that keeps it alive."""
     keep_read, keep_write = os.pipe()
@@ -170,8 +113,8 @@ class Tree:
         self.slot, self.network = slot, network
         self.isolation, self.missing = list(base_isolation), []
         self.granted = _unshare(network, self.missing)
-        self.tmp_size_mb = _tmp_size_mb(Limits().model_dump())
-        if "mountns" in self.granted and _mount_private_tmp(self.tmp_size_mb):
+        self.tmp_size_mb = _rootfs.tmp_size_mb(Limits().file_size_mb)
+        if "mountns" in self.granted and _rootfs.mount_private_tmp(self.tmp_size_mb):
             self.granted.add("private-tmp")
         self.uid = UID_BASE + slot if os.geteuid() == 0 else None
         self.init, keepalive = _spawn_init() if "pidns" in self.granted else (None, None)
@@ -221,8 +164,8 @@ class Tree:
         if limits["network"] != self.network or request["slot"] != self.slot:
             raise RuntimeError("the parked process tree does not match the request")
         granted = set(self.granted)
-        size_mb = _tmp_size_mb(limits)
-        if "private-tmp" in granted and size_mb != self.tmp_size_mb and not _resize_private_tmp(size_mb):
+        size_mb = _rootfs.tmp_size_mb(limits["file_size_mb"])
+        if "private-tmp" in granted and size_mb != self.tmp_size_mb and not _rootfs.resize_private_tmp(size_mb):
             granted.discard("private-tmp")
         if "private-tmp" not in granted:
             self.missing.append("private-tmp")

@@ -17,72 +17,33 @@ import json
 import os
 import selectors
 import signal
-import site
 import socket
-import stat
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from optagent.solvers import _linux
-from optagent.solvers._process import code_paths, park, serve_fresh
+from optagent.solvers._process import UID_BASE, park, serve_fresh
+from optagent.solvers._rootfs import enter_allowlist_root
 from optagent.solvers.targets import SolveEvent, Target, all_targets
 
 
-def _blocked_ancestor(path: Path) -> Path | None:
-    """The outermost directory on `path` that other users may not enter, if any."""
-    for ancestor in reversed(path.parents):
-        if ancestor != Path("/") and not os.stat(ancestor).st_mode & stat.S_IXOTH:
-            return ancestor
-    return None
-
-
-def _expose_interpreter() -> str | None:
-    """Let unprivileged run uids reach the interpreter and its packages.
-
-    When they live under a private directory (pyenv in /root), the zygote's own mount
-    namespace lays an empty tmpfs over that directory and binds back only the needed
-    paths; the rest of it (keys, configs) stays invisible to every run.
-    """
-    needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, *site.getsitepackages()) if os.path.isdir(p)}
-    needed.add(Path(sys.executable).resolve().parent)
-    blocked: dict[Path, list[Path]] = {}
-    for path in needed:
-        ancestor = _blocked_ancestor(path)
-        if ancestor is not None:
-            blocked.setdefault(ancestor, []).append(path)
-    if not blocked:
-        return None
-    _linux.unshare(_linux.CLONE_NEWNS)
-    _linux.mount(None, "/", None, _linux.MS_REC | _linux.MS_PRIVATE)
-    for ancestor, paths in blocked.items():
-        keep = sorted({ancestor / path.relative_to(ancestor).parts[0] for path in paths})
-        handles = [os.open(path, os.O_PATH) for path in keep]
-        _linux.mount("tmpfs", str(ancestor), "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, "size=1m,mode=0755")
-        for path, handle in zip(keep, handles):
-            path.mkdir(parents=True, exist_ok=True)
-            _linux.mount(f"/proc/self/fd/{handle}", str(path), None, _linux.MS_BIND | _linux.MS_REC)
-            os.close(handle)
-    return "hidden-home"
-
-
-def _prepare(events: list[SolveEvent]) -> tuple[list[Target], list[str]]:
+def _prepare(events: list[SolveEvent], workers: int) -> tuple[list[Target], list[str]]:
+    """Load and warm every available solver, then enter the runs' allowlist root."""
     os.chdir("/")
-    isolation = []
-    if os.geteuid() == 0:
-        try:
-            if _expose_interpreter():
-                isolation.append("hidden-home")
-        except OSError as error:
-            print(f"optagent sandbox: interpreter stays private ({error})", file=sys.stderr)
     targets = [target for target in all_targets() if target.available()]
     for target in targets:
         target.preload()
         target.install_hooks(events.append)
     _release_solver_threads()
-    code_paths()  # once here, not in every forked run
-    return targets, isolation
+    if os.geteuid() != 0:
+        return targets, []
+    if enter_allowlist_root([UID_BASE + slot for slot in range(workers)]):
+        return targets, ["fs-allowlist"]
+    print(
+        "optagent sandbox: the kernel refused the runs' own root (pivot_root); runs see the host's files",
+        file=sys.stderr,
+    )
+    return targets, []
 
 
 def _release_solver_threads() -> None:
@@ -197,7 +158,7 @@ def main() -> None:
     control.set_inheritable(False)
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     events: list[SolveEvent] = []
-    targets, isolation = _prepare(events)
+    targets, isolation = _prepare(events, workers)
     zygote = _Zygote(control, events, targets, isolation)
     gc.collect()
     gc.freeze()  # keep the collector from dirtying the shared pages in every child
