@@ -23,7 +23,28 @@ fi
 
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-# llama-cpp-python compiles llama.cpp the first time (about 8 minutes on 2 cores); pip caches the wheel.
-echo "installing optagent into $VENV (the first time compiles llama.cpp: several minutes)"
-"$VENV/bin/python" -m pip install -q -e ".[llm,synth,chat,dev]"
+
+# llama.cpp, portable: llama.cpp's default build (GGML_NATIVE=ON) compiles for the build
+# machine's CPU, and such a build dies with a general protection fault on CPUs whose
+# AVX-512/AMX paths differ (seen on Xeons). This build uses AVX2/FMA/F16C only, which every
+# x86-64 CPU of the last ten years has. pip's wheel cache ignores CMAKE_ARGS and would hand
+# back a natively built wheel, so the wheel is built without it and kept in a cache folder
+# keyed by the version and the flags. The version is the one pinned in pyproject.toml.
+LLAMA_VERSION="$(sed -n 's/.*"llama-cpp-python\[server\]==\([0-9.]*\)".*/\1/p' pyproject.toml)"
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF"
+key="$(printf '%s %s' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)"
+wheel_dir="${XDG_CACHE_HOME:-$HOME/.cache}/optagent/wheels/llama-cpp-python-$LLAMA_VERSION-$key"
+if ! ls "$wheel_dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "compiling llama.cpp $LLAMA_VERSION for any AVX2 CPU (once, about 8 minutes on 2 cores)"
+    mkdir -p "$wheel_dir"
+    CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+        "$VENV/bin/python" -m pip wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python \
+        -w "$wheel_dir" "llama-cpp-python==$LLAMA_VERSION"
+fi
+wheel="$(ls "$wheel_dir"/llama_cpp_python-*.whl)"
+# Replaces any llama-cpp-python already in the environment (it may be a native build).
+"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
+
+echo "installing optagent into $VENV"
+"$VENV/bin/python" -m pip install -q -e ".[llm,synth,chat,dev]" "$wheel"
 echo "installed: $("$VENV/bin/optagent" --help >/dev/null && echo optagent ok)"
