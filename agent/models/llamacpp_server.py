@@ -25,6 +25,7 @@ import httpx
 
 from optagent.agent.models.base import Model
 from optagent.agent.models.registry import get_model
+from optagent.agent.models.transport import forget_started_server, watch_started_server
 from optagent.errors import OptagentError
 
 INSTALL_HINT = "install the llm extra: pip install 'optagent[llm]'"
@@ -144,7 +145,23 @@ class LlamaCppServer:
         )
         log.close()
         self._wait_ready()
+        watch_started_server(self.base_url, self.death)
         return self
+
+    def death(self) -> str | None:
+        """None while the server runs; else one line: which server, how it ended, its last
+        log line and the log's path."""
+        code = self.process.poll() if self.process is not None else None
+        if code is None:
+            return None
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        hint = ""
+        if code in (-signal.SIGSEGV, -signal.SIGILL, -signal.SIGBUS):
+            hint = "; a crash in llama.cpp's CPU code usually means a build for another CPU: rerun scripts/install.sh"
+        return (
+            f"the llama.cpp server optagent started ({self.alias} at {self.base_url}, pid {self.process.pid}) "
+            f"died with {how}: {self._last_log_line()} (log: {self.log_path}){hint}"
+        )
 
     def _wait_ready(self) -> None:
         assert self.process is not None
@@ -175,6 +192,7 @@ class LlamaCppServer:
         """Terminate the server (kill it after 5 s); safe to call twice."""
         if self.process is None:
             return
+        forget_started_server(self.base_url)
         self.process.terminate()
         try:
             self.process.wait(timeout=5)

@@ -70,6 +70,24 @@ def limit(endpoint: Endpoint) -> asyncio.Semaphore:
     return per_loop.setdefault(endpoint.base_url.rstrip("/"), asyncio.Semaphore(endpoint.concurrency))
 
 
+_started_servers: dict[str, Callable[[], str | None]] = {}
+
+
+def watch_started_server(base_url: str, death: Callable[[], str | None]) -> None:
+    """Register a server optagent itself started: `death()` is None while it runs, else
+    one line saying how it died. Failures talking to it then say that, never "cannot reach"."""
+    _started_servers[base_url.rstrip("/")] = death
+
+
+def forget_started_server(base_url: str) -> None:
+    _started_servers.pop(base_url.rstrip("/"), None)
+
+
+def started_server_death(base_url: str) -> str | None:
+    death = _started_servers.get(base_url.rstrip("/"))
+    return death() if death else None
+
+
 class EmptyReply(Exception):
     """The server answered with neither text nor reasoning."""
 
@@ -93,6 +111,8 @@ async def with_retries(endpoint: Endpoint, model_name: str, attempt: Callable[[]
             async with limit(endpoint):
                 return await attempt(), retries
         except Exception as error:
+            if died := started_server_death(endpoint.base_url):
+                raise OptagentError(died) from error
             spent = retries >= (min(1, endpoint.max_retries) if isinstance(error, EmptyReply) else endpoint.max_retries)
             if not retryable(error) or spent:
                 raise await explain(error, endpoint, model_name, tries=retries + 1) from error
@@ -121,6 +141,8 @@ async def served_models(endpoint: Endpoint) -> list[str]:
 async def explain(error: BaseException, endpoint: Endpoint, model_name: str, tries: int) -> OptagentError:
     """One line naming the endpoint, what went wrong and what to do about it."""
     url = endpoint.base_url
+    if died := started_server_death(url):
+        return OptagentError(died)
     times = f"{tries} tr{'y' if tries == 1 else 'ies'}"
     where_env = f" or set {endpoint.base_url_env}" if endpoint.base_url_env else ""
     if isinstance(error, openai.APITimeoutError):
