@@ -21,11 +21,13 @@ if TYPE_CHECKING:
 
 
 def _same_result(a: Round, b: Round) -> bool:
-    return (a.diagnosis.finding, a.diagnosis.detail, a.result.objective) == (
-        b.diagnosis.finding,
-        b.diagnosis.detail,
-        b.result.objective,
-    )
+    """Same finding and detail, and the same solution: objective, values and printed JSON
+    (a satisfaction problem has no objective, so two different solutions differ only there)."""
+
+    def key(r: Round) -> tuple:
+        return (r.diagnosis.finding, r.diagnosis.detail, r.result.objective, r.result.values, r.result.printed_json)
+
+    return key(a) == key(b)
 
 
 def stall(rounds: list[Round]) -> str | None:

@@ -12,6 +12,7 @@ import typer
 
 from optagent.app.options import (
     BaseUrlOption,
+    CpPromptOption,
     MaxJudgeRoundsOption,
     MaxRepairsOption,
     MaxTokensOption,
@@ -76,6 +77,7 @@ def eval_command(
     max_tokens: MaxTokensOption = 4096,
     max_repairs: MaxRepairsOption = 3,
     max_judge_rounds: MaxJudgeRoundsOption = 2,
+    cp_prompt: CpPromptOption = "documentation",
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
     explain: Annotated[
         bool, typer.Option("--explain", help="also ask for the explanation a person reads (one more call a sample)")
@@ -146,6 +148,7 @@ def eval_command(
             max_tokens=max_tokens,
             max_repairs=max_repairs,
             max_judge_rounds=max_judge_rounds,
+            cp_prompt=cp_prompt,
             explain=explain,
         )
         with model_roles(model, role, base_url=base_url, trimr=trimr, concurrency=concurrency) as roles:

@@ -12,6 +12,7 @@ import typer
 
 from optagent.app.options import (
     BaseUrlOption,
+    CpPromptOption,
     MaxJudgeRoundsOption,
     MaxRepairsOption,
     MaxTokensOption,
@@ -66,6 +67,7 @@ def solve_command(
     max_tokens: MaxTokensOption = 4096,
     max_repairs: MaxRepairsOption = 3,
     max_judge_rounds: MaxJudgeRoundsOption = 2,
+    cp_prompt: CpPromptOption = "documentation",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on the last line")] = False,
 ) -> None:
     """Solve one optimization problem: formulation, code, solution and explanation."""
@@ -82,6 +84,7 @@ def solve_command(
         max_tokens=max_tokens,
         max_repairs=max_repairs,
         max_judge_rounds=max_judge_rounds,
+        cp_prompt=cp_prompt,
     )
     as_problem(problem, settings)
     with model_roles(model, role, base_url=base_url, trimr=trimr) as roles:

@@ -25,18 +25,36 @@ TargetOption = Annotated[str | None, typer.Option("--target", help="solver targe
 MaxTokensOption = Annotated[int, typer.Option("--max-tokens", help="cap on each model reply")]
 MaxRepairsOption = Annotated[int, typer.Option("--max-repairs", help="code repair rounds per attempt")]
 MaxJudgeRoundsOption = Annotated[int, typer.Option("--max-judge-rounds", help="judge rounds per attempt")]
+CpPromptOption = Annotated[
+    str,
+    typer.Option(
+        "--cp-prompt", help="system prompt of CP code steps: basic, guidelines or documentation (CP-Bench's levels)"
+    ),
+]
 
 
 def agent_settings(
-    strategy: str, *, max_tokens: int, max_repairs: int, max_judge_rounds: int, **more: Any
+    strategy: str, *, max_tokens: int, max_repairs: int, max_judge_rounds: int, cp_prompt: str, **more: Any
 ) -> AgentSettings:
     """The agent's settings from command-line values, each bad value refused in one line."""
-    from optagent.agent.context import AgentSettings
+    from typing import get_args
+
+    from optagent.agent.context import AgentSettings, CpPrompt
+
+    if cp_prompt not in get_args(CpPrompt):
+        raise OptagentError(
+            f"--cp-prompt '{cp_prompt}' is not a prompt level; use one of {', '.join(get_args(CpPrompt))}"
+        )
 
     if max_tokens < 64:
         raise OptagentError(f"--max-tokens {max_tokens} is too small for a program; use 64 or more")
     if min(max_repairs, max_judge_rounds) < 0:
         raise OptagentError("--max-repairs and --max-judge-rounds must be 0 or more")
     return AgentSettings.for_strategy(
-        strategy, max_tokens=max_tokens, max_repairs=max_repairs, max_judge_rounds=max_judge_rounds, **more
+        strategy,
+        max_tokens=max_tokens,
+        max_repairs=max_repairs,
+        max_judge_rounds=max_judge_rounds,
+        cp_prompt=cp_prompt,
+        **more,
     )

@@ -30,7 +30,7 @@ from optagent.agent.trimr.prompting import PromptRenderer
 from optagent.agent.trimr.rules import Rule
 from optagent.agent.trimr.settings import TrimRSettings
 from optagent.agent.trimr.stats import TrimRStats
-from optagent.agent.trimr.verifier import Verifier
+from optagent.agent.trimr.verifier import Verifier, question_of
 from optagent.errors import OptagentError
 from optagent.prompts import render
 
@@ -109,14 +109,31 @@ class TrimR:
         first = completion.logprobs[0]
         return {first.token: first.logprob, **first.top}
 
+    def for_cap(self, cap: int | None) -> TrimRSettings:
+        """The settings of one call whose request allows `cap` tokens (thinking and answer).
+
+        The thinking budget is the cap less the answer's room (`answer_max_tokens`, at most
+        half a small cap), so it binds before the server's cap does: a 32768-token budget
+        under a 4096-token cap never would. The answer after a cut gets what the cap leaves.
+        """
+        if cap is None:
+            return self.settings
+        room = min(self.settings.answer_max_tokens, max(1, cap // 2))
+        budget = max(1, min(self.settings.thinking_budget, cap - room))
+        return self.settings.model_copy(update={"thinking_budget": budget, "answer_max_tokens": room})
+
     async def _run(self, out: TrimRStream, messages: list[Message], sampling: dict[str, Any]) -> AsyncIterator[Delta]:
         started = time.perf_counter()
-        settings = self.settings
+        cap = sampling.get("max_tokens") or sampling.get("max_completion_tokens")
+        settings = self.for_cap(cap)
         verifier = Verifier(
-            self.ask_verifier, sentences=settings.verifier_sentences, concurrency=settings.verifier_concurrency
+            self.ask_verifier,
+            sentences=settings.verifier_sentences,
+            concurrency=settings.verifier_concurrency,
+            question=question_of(messages, settings.verifier_question_chars),
         )
         monitor = Monitor(settings, self._profile.reflection_markers, verifier)
-        request, native = self._native(sampling)
+        request, native = self._native(sampling, settings)
         reasoning: list[str] = []
         answer: list[str] = []
         inner = self.model.stream(messages, **request)
@@ -149,6 +166,7 @@ class TrimR:
         ):
             cut = Cut(rule=Rule.REPETITION, position=len(monitor.text), thought=None)
         stats = TrimRStats(
+            thinking_budget=settings.thinking_budget,
             native=native,
             thoughts=monitor.thoughts,
             thinking_tokens=monitor.tokens,
@@ -177,7 +195,7 @@ class TrimR:
         continued = self.model.stream_completion(
             await self._continuation_prompt(messages, kept, cut.rule),
             **{k: v for k, v in sampling.items() if k not in ("thinking", "max_tokens", "max_completion_tokens")},
-            max_tokens=settings.answer_max_tokens,
+            max_tokens=max(settings.answer_max_tokens, cap - stats.kept_tokens) if cap else settings.answer_max_tokens,
         )
         guide = self._guide(cut.rule)
         think_end = self._profile.think_end
@@ -224,18 +242,18 @@ class TrimR:
         )
         out.record = out.result.record
 
-    def _native(self, sampling: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def _native(self, sampling: dict[str, Any], settings: TrimRSettings) -> tuple[dict[str, Any], list[str]]:
         """The request with the server-side rules switched on, and their names for the log."""
         request = dict(sampling)
         native: list[str] = []
-        if self.settings.native_thinking_budget:
-            request["thinking_token_budget"] = self.settings.underthinking_tokens
+        if settings.native_thinking_budget:
+            request["thinking_token_budget"] = settings.underthinking_tokens
             native.append("thinking_budget")
-        if self.settings.native_repetition_detection:
+        if settings.native_repetition_detection:
             request["repetition_detection"] = {
-                "min_pattern_size": self.settings.repetition_ngram,
-                "max_pattern_size": 8 * self.settings.repetition_ngram,
-                "min_count": self.settings.repetition_count,
+                "min_pattern_size": settings.repetition_ngram,
+                "max_pattern_size": 8 * settings.repetition_ngram,
+                "min_count": settings.repetition_count,
             }
             native.append("repetition_detection")
         return request, native

@@ -38,6 +38,8 @@ class TrimRModel(ChatModel):
     def __init__(self, inner: Model, verifier: Model, settings: TrimRSettings) -> None:
         super().__init__(inner.spec, inner.role)
         self.inner = inner
+        self.profile = getattr(inner, "profile", None)  # the agent samples a thinking model by its profile
+        self.sampling = getattr(inner, "sampling", {})
         self.verifier = verifier
         self.settings = settings
         self.trimr = TrimR(inner, verifier, settings) if _reasons(inner) else None  # type: ignore[arg-type]

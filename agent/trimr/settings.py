@@ -16,7 +16,9 @@ class TrimRSettings(BaseModel):
     agreeing_answers: int = Field(
         2, ge=1, description="M: consecutive answer-bearing thoughts equivalent to their predecessor before stopping"
     )
-    thinking_budget: int = Field(32768, ge=1, description="thinking tokens a call may use at most")
+    thinking_budget: int = Field(
+        32768, ge=1, description="thinking tokens a call may use at most; lowered to fit each request's max_tokens"
+    )
     underthinking_budget_fraction: float = Field(
         0.5, gt=0, le=1, description="share of the budget after which an unconverged trace is stopped"
     )
@@ -25,6 +27,9 @@ class TrimRSettings(BaseModel):
     repetition_count: int = Field(3, ge=2, description="occurrences of one window that mark a loop")
     repetition_horizon: int = Field(4096, ge=64, description="recent words searched for repeats")
     verifier_sentences: int = Field(3, ge=1, description="last sentences of a thought shown to the verifier")
+    verifier_question_chars: int = Field(
+        3000, ge=100, description="characters of the question shown to the verifier (its start and its end)"
+    )
     verifier_top_logprobs: int = Field(10, ge=2, le=20, description="top logprobs read for the Yes/No token")
     verifier_concurrency: int = Field(4, ge=1, description="verifier requests in flight per reasoning stream")
     answer_max_tokens: int = Field(2048, ge=1, description="tokens allowed for the answer after a cut")

@@ -15,6 +15,7 @@ class TrimRStats(BaseModel):
     """
 
     rule: Rule | None = Field(None, description="the rule that cut the thinking; None when it ended by itself")
+    thinking_budget: int | None = Field(None, description="the call's thinking budget, within its request's cap")
     native: list[str] = Field(default_factory=list, description="rules the server enforced itself")
     thoughts: int = 0
     cut_thought: int | None = Field(None, description="index of the deciding thought")

@@ -4,6 +4,10 @@ Nothing is decoded: the verifier model is asked for a single token with its top
 logprobs, and the probability mass on "Yes" is weighed against the mass on "No" (any
 casing, with or without a leading space, as tokenizers differ). That costs one prefill
 and one decoding step per question, so it keeps up with the reasoning stream.
+
+As in the paper, the verifier sees the question being reasoned about and a few worked
+examples before the sentences it judges; those come first in its prompt, so every question
+of one request shares a prefix the server's prefix cache serves.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
+from optagent.agent.models.base import Message
 from optagent.prompts import render
 
 AskToken = Callable[[str], Awaitable[dict[str, float]]]
@@ -39,6 +44,15 @@ def last_sentences(text: str, count: int) -> str:
     return " ".join(sentences[-count:])
 
 
+def question_of(messages: list[Message], chars: int) -> str:
+    """The question a request asks (its last user message), its start and end when longer than `chars`."""
+    text = next((m.content for m in reversed(messages) if m.role == "user"), "").strip()
+    if len(text) <= chars:
+        return text
+    half = chars // 2
+    return text[:half].rstrip() + "\n[…]\n" + text[-half:].lstrip()
+
+
 def p_yes(top_logprobs: dict[str, float]) -> float:
     """P(Yes) / (P(Yes) + P(No)) over the token's top alternatives; 0 when neither is there."""
     mass = {"yes": 0.0, "no": 0.0}
@@ -53,19 +67,21 @@ def p_yes(top_logprobs: dict[str, float]) -> float:
 class Verifier:
     """Asks the two TrimR questions and records every call with its latency."""
 
-    def __init__(self, ask: AskToken, *, sentences: int, concurrency: int) -> None:
+    def __init__(self, ask: AskToken, *, sentences: int, concurrency: int, question: str = "") -> None:
         self._ask = ask
         self._sentences = sentences
+        self._question = question
         self._gate = asyncio.Semaphore(concurrency)
         self.calls: list[VerifierCall] = []
 
     async def has_answer(self, thought: int, text: str) -> bool:
-        question = render("trimr/has_answer", sentences=last_sentences(text, self._sentences))
+        question = render("trimr/has_answer", question=self._question, sentences=last_sentences(text, self._sentences))
         return await self._yes(thought, "has_answer", question)
 
     async def equivalent(self, thought: int, previous: str, current: str) -> bool:
         question = render(
             "trimr/equivalent",
+            question=self._question,
             previous=last_sentences(previous, self._sentences),
             current=last_sentences(current, self._sentences),
         )

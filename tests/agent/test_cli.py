@@ -34,6 +34,7 @@ def optagent(*args: str, timeout: float = 60, env: dict[str, str] | None = None)
         (("max x", "--model", "mock", "--strategy", "best"), "unknown strategy 'best'"),
         (("max x", "--model", "mock", "--samples", "0"), "--samples 0 is not a positive number"),
         (("max x", "--model", "mock", "--role", "boss=mock"), "unknown role 'boss'"),
+        (("max x", "--model", "mock", "--cp-prompt", "best"), "--cp-prompt 'best' is not a prompt level; use one of"),
     ],
 )
 def test_bad_input_is_one_line(args: tuple[str, ...], message: str) -> None:

@@ -63,4 +63,5 @@ class ScriptedVerifier:
 
 
 def _between(text: str, start: str, end: str) -> str:
-    return text.split(start, 1)[1].split(end, 1)[0]
+    """The last tagged block: the prompt's worked examples use the same tags before it."""
+    return text.rsplit(start, 1)[1].split(end, 1)[0]

@@ -173,3 +173,35 @@ async def test_trimr_model_wraps_roles_and_collects_stats(servers):
     assert plain.trimr is None  # nothing to trim: passes straight through
     with pytest.raises(OptagentError, match="--role verifier="):
         with_trimr(ModelRoles(reasoning), TrimRSettings())
+
+
+async def test_the_thinking_budget_fits_the_request_cap(servers):
+    r, _, _, _ = servers
+    trimr = _trimr(servers)
+    assert trimr.for_cap(None).thinking_budget == 32768
+    assert trimr.for_cap(4096 + 28672).thinking_budget == 4096 + 28672 - 2048, "Qwen3 in the agent: it binds"
+    assert trimr.for_cap(4096).thinking_budget == 2048 and trimr.for_cap(100).answer_max_tokens == 50
+    cap = 2 * _tokens("".join(SWITCHING[:4])) + 100
+    output = await _trimr(servers, answer_max_tokens=100).generate("switching", max_tokens=cap)
+    assert output.trimr.thinking_budget == cap - 100
+    assert output.trimr.rule == Rule.UNDERTHINKING and output.trimr.cut_thought == 3, "half the capped budget"
+    continuation = r.requests[-1]
+    assert continuation["path"] == "/v1/completions"
+    assert continuation["max_tokens"] == cap - output.trimr.kept_tokens, "thinking and answer stay within the cap"
+
+
+async def test_the_verifier_sees_the_question_and_worked_examples(servers):
+    from optagent.agent.models.base import Message
+    from optagent.agent.trimr.verifier import question_of
+
+    output = await _trimr(servers).generate("converging")
+    assert output.trimr.rule == Rule.OVERTHINKING, "the examples in the prompt do not mislead the verdicts"
+    _, _, _, verifier = servers
+    assert verifier.questions and all("<question>\nconverging\n</question>" in q for q in verifier.questions)
+    assert all("Examples:" in q for q in verifier.questions)
+    has_answer = [q for q in verifier.questions if "<earlier>" not in q]
+    shared = has_answer[0][: has_answer[0].rindex("<step>")]
+    assert all(q.startswith(shared) for q in has_answer), "one shared prefix per request, for the prefix cache"
+    long = [Message(role="system", content="s"), Message(role="user", content="start " + "x" * 5000 + " end")]
+    cut = question_of(long, 200)
+    assert cut.startswith("start") and cut.endswith("end") and len(cut) < 220
