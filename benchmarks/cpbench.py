@@ -131,12 +131,12 @@ class CPBench(Benchmark):
 
 
 def printed_solution(prediction: Prediction) -> dict[str, Any] | None:
-    """The candidate's solution: the sandbox's printed JSON, else the text between the first `{` and last `}`."""
+    """The candidate's solution as the published grading reads it: the JSON object between the
+    first `{` and the last `}` of stdout (two objects printed, or a brace in a log line around
+    it, make that text no JSON: no solution)."""
     result = prediction.result
     if result is None:
         return None
-    if result.printed_json is not None:
-        return result.printed_json
     start, end = result.stdout.find("{"), result.stdout.rfind("}")
     if start < 0 or end < start:
         return None

@@ -37,7 +37,7 @@ def _block_constants(block: str) -> list[float]:
 
 
 def _flat(value) -> list[float]:
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return []
     if isinstance(value, int | float):
         return [abs(float(value))]
@@ -143,3 +143,46 @@ async def test_minizinc_programs_grade_like_published(
     score = await benchmark.score(problem, Prediction(result=result), ScoringContext(sandbox=sandbox, limits=LIMITS))
     assert score.correct is passes, score.detail
     assert score.outcome == (Outcome.CORRECT if passes else Outcome.WRONG)
+
+
+_MUTATE = """
+def _changed(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, list) and value:
+        return [_changed(value[0])] + value[1:]
+    return value
+"""
+
+
+def _one_value_changed(source: str) -> str:
+    """The reference with the first printed value changed (an integer + 1, a boolean flipped)."""
+    tree = ast.parse(source)
+    call = max(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", None) == "dumps"),
+        key=lambda n: n.lineno,
+    )
+    printed = ast.unparse(call.args[0])
+    call.args[0] = ast.parse(
+        f"{{k: (_changed(v) if i == 0 else v) for i, (k, v) in enumerate(json.loads(json.dumps({printed})).items())}}",
+        mode="eval",
+    ).body
+    tree.body[1:1] = ast.parse(_MUTATE).body
+    return ast.unparse(tree)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("problem_id", ["abbots_puzzle", "among", "knapsack", "diet", "csplib_054_n_queens"])
+async def test_reference_models_pass_their_own_grading_and_a_changed_value_fails(
+    datasets: Path, sandbox: Sandbox, problem_id: str
+) -> None:
+    benchmark = get_benchmark("cpbench")
+    problem = benchmark.load(datasets).by_id()[problem_id]
+    source = problem.targets.reference_model.read_text(encoding="utf-8")
+    context = ScoringContext(sandbox=sandbox, limits=LIMITS)
+    for program, passes in ((source, True), (_one_value_changed(source), False)):
+        result = await sandbox.run(program, Language.PYTHON, LIMITS)
+        score = await benchmark.score(problem, Prediction(result=result), context)
+        assert score.correct is passes, f"{problem_id}: {score.detail}"
