@@ -36,11 +36,16 @@ def _problem_text(text: str | None, file: Path | None) -> str:
         raise OptagentError("give the problem either as TEXT or with --file, not both")
     if file is not None:
         try:
-            return file.read_text(encoding="utf-8")
+            content = file.read_text(encoding="utf-8")
         except OSError as error:
             raise OptagentError(f"cannot read --file {file}: {error.strerror}; check the path") from None
         except UnicodeDecodeError:
             raise OptagentError(f"--file {file} is not UTF-8 text; save it as UTF-8") from None
+        if file.name.endswith(".cpmpy.py"):  # a DCP-Bench-Open reference: its problem, never its solution
+            from optagent.benchmarks.cpbench import reference_problem_text
+
+            return reference_problem_text(content, file)
+        return content
     if text is None:
         raise OptagentError('no problem given; pass it as TEXT (optagent solve "...") or with --file F')
     return text

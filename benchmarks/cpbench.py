@@ -258,6 +258,17 @@ def problem_text(description: str, data: str) -> str:
     return render("benchmarks/cpbench_problem", description=description.strip(), data=data.strip()).strip()
 
 
+def reference_problem_text(source: str, path: Path) -> str:
+    """The problem a DCP-Bench-Open reference file poses (description and input data), as a benchmark run shows it."""
+    try:
+        description = ast.get_docstring(ast.parse(source))
+    except SyntaxError as error:
+        raise OptagentError(f"{path} is not a readable CP-Bench reference ({error.msg}, line {error.lineno})") from None
+    if not description:
+        raise OptagentError(f"{path} has no description docstring; pass the problem text itself")
+    return problem_text(description, data_block(source))
+
+
 def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
     problems: list[Problem] = []
     skipped: list[SkippedRecord] = []

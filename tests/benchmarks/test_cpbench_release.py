@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from optagent.benchmarks import Outcome, Prediction, ScoringContext, get_benchmark
-from optagent.benchmarks.cpbench import data_block
+from optagent.benchmarks.cpbench import data_block, reference_problem_text
 from optagent.solvers.result import Language, Limits
 from optagent.solvers.sandbox import Sandbox
 
@@ -65,6 +65,10 @@ def test_every_number_of_every_data_block_reaches_the_prompt(datasets: Path) -> 
         missing = [n for n in _block_constants(block) if n not in shown]
         assert not missing, f"{problem.id}: {missing[:5]} not in the prompt"
     assert with_data == 120  # 121 blocks, general_store's is empty; curious_set_of_integers has no end marker
+    # `optagent solve --file <id>.cpmpy.py` poses the same problem, never the reference's code
+    for problem in problems:
+        path = problem.targets.reference_model
+        assert reference_problem_text(path.read_text(encoding="utf-8"), path) == problem.text
     among = next(p for p in problems if p.id == "among")
     assert "n = 7" in among.text and "v = [1, 5, 6, 7]" in among.text
 
