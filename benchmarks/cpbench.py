@@ -101,9 +101,12 @@ class CPBench(Benchmark):
                 detail="not gradable: statements only (problems.jsonl) have no reference model; "
                 "get the DCP-Bench-Open dataset/ folders to grade",
             )
+        solution = printed_solution(prediction)
+        ended_cleanly = prediction.result is not None and prediction.result.termination == Termination.OK
+        if outcome in (Outcome.INFEASIBLE, Outcome.UNBOUNDED) and ended_cleanly and solution is not None:
+            outcome = None  # whatever a solver said on the way, the published grading checks what was printed
         if outcome is not None:
             return Score(correct=False, strict=False, outcome=outcome, detail="the program did not produce a solution")
-        solution = printed_solution(prediction)
         if solution is None:
             return Score(correct=False, strict=False, outcome=Outcome.NO_ANSWER, detail="no JSON object in the output")
         if context.sandbox is None:

@@ -190,3 +190,25 @@ async def test_reference_models_pass_their_own_grading_and_a_changed_value_fails
         result = await sandbox.run(program, Language.PYTHON, LIMITS)
         score = await benchmark.score(problem, Prediction(result=result), context)
         assert score.correct is passes, f"{problem_id}: {score.detail}"
+
+
+ABBOTS_THEN_UNSAT = """import json
+import cpmpy as cp
+men, women, children = cp.intvar(0, 100, shape=3, name="people")
+model = cp.Model(men + women + children == 100, 6 * men + 4 * women + children == 200, women == 5 * men)
+model.solve()
+print(json.dumps({"men": int(men.value()), "women": int(women.value()), "children": int(children.value())}))
+probe = cp.intvar(0, 1, name="probe")
+print("a second, unrelated model is", "solvable" if cp.Model(probe > 1).solve() else "unsatisfiable")
+"""
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_clean_run_is_checked_whatever_its_last_solve_said(datasets: Path, sandbox: Sandbox) -> None:
+    """The published grading looks at the exit status and stdout only: the last solve being UNSAT is no verdict."""
+    benchmark = get_benchmark("cpbench")
+    problem = benchmark.load(datasets).by_id()["abbots_puzzle"]
+    result = await sandbox.run(ABBOTS_THEN_UNSAT, Language.PYTHON, LIMITS)
+    assert result.solution_status == "infeasible"
+    score = await benchmark.score(problem, Prediction(result=result), ScoringContext(sandbox=sandbox, limits=LIMITS))
+    assert score.correct and score.outcome == Outcome.CORRECT, score.detail
