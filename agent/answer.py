@@ -20,7 +20,9 @@ from optagent.benchmarks.schema import Prediction, Problem
 from optagent.solvers.result import ExecResult, Language
 
 Trigger = Literal["first", "repair", "recode", "reformulate", "verify"]
-Finding = Literal["ok", "no_code", "crash", "no_result", "timeout", "infeasible", "unbounded", "suspicious"]
+Finding = Literal[
+    "ok", "no_code", "crash", "no_result", "timeout", "infeasible", "unbounded", "suspicious", "ignores_problem"
+]
 
 
 class Diagnosis(BaseModel):
@@ -67,6 +69,7 @@ class AnswerOutcome(StrEnum):
 _OUTCOME_OF_FINDING: dict[str, AnswerOutcome] = {
     "ok": AnswerOutcome.SOLVED,
     "suspicious": AnswerOutcome.SOLVED,
+    "ignores_problem": AnswerOutcome.SOLVED,  # it ran and answered, though not this problem
     "no_code": AnswerOutcome.NO_PROGRAM,
     "crash": AnswerOutcome.CRASHED,
     "no_result": AnswerOutcome.NO_RESULT,

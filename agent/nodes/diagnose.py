@@ -9,11 +9,17 @@ bound), or every variable with a finite upper bound in the formulation sitting a
 bound (no resource constraint binds: usually one is missing). A vertex solution has many
 variables at bounds, so the last rule looks only at upper bounds of non-binary variables
 and fires only when all of at least two sit there.
+
+A program that ran but ignores the problem (none of the statement's numbers appear in it,
+typically a cheat sheet's example handed back) is sent back to the coder once, with that
+feedback, before anything else is judged; a crash of the cheat sheet's skeleton with its
+placeholders left in says so to the repair.
 """
 
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -79,6 +85,67 @@ def _all_at_upper_bounds(formulation: Formulation, values: dict[str, float]) -> 
     return None
 
 
+# A number as people write it: 1,000,000, 2.5, .5 (not the 2 of "x2").
+_STATEMENT_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?![\w])")
+# A number literal as programs write it: 1_000, 2.5e3, .5 (not the 1 of "x1" or "c[1]" names).
+_CODE_NUMBER = re.compile(r"(?<![\w.])(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_SCALE_WORDS = {"%": 0.01, "percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+_SCALE_AFTER = re.compile(r"\s*(%|(?:percent|thousand|million|billion)\b)", re.IGNORECASE)
+
+
+def _numbers(pattern: re.Pattern[str], text: str) -> set[float]:
+    """The numbers in `text`, each also as it is scaled by a word after it (70% is 0.7 too)."""
+    found: set[float] = set()
+    for match in pattern.finditer(text):
+        literal = match.group(0).replace(",", "").replace("_", "")
+        if not literal or literal == ".":
+            continue
+        try:
+            value = float(literal)
+        except ValueError:
+            continue
+        found.add(value)
+        scale = _SCALE_AFTER.match(text, match.end())
+        if scale:
+            found.add(value * _SCALE_WORDS[scale.group(1).lower()])
+    return found - {0.0, 1.0}  # too common to tell anything
+
+
+def _appears(value: float, among: set[float]) -> bool:
+    return any(abs(value - other) <= 1e-9 * (1 + abs(other)) for other in among)
+
+
+_PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
+
+
+def left_placeholders(code: str, cheat_sheet: str) -> list[str]:
+    """The cheat sheet's `<...>` placeholders that a program still holds (it copied the skeleton)."""
+    return sorted({p for p in _PLACEHOLDER.findall(cheat_sheet) if p in code})
+
+
+def ignores_problem(problem_text: str, code: str, cheat_sheet: str = "") -> str | None:
+    """One line when a program is the cheat sheet's skeleton or uses none of the statement's
+    numbers, else None. A statement without numbers (only words, or 0 and 1) is not checked
+    for them. The line says so when the program's numbers are all the cheat sheet's.
+    """
+    left = left_placeholders(code, cheat_sheet)
+    if left:
+        return f"the program still holds the cheat sheet's placeholders {', '.join(left[:4])}: fill each in from this problem"
+    stated = _numbers(_STATEMENT_NUMBER, problem_text)
+    if not stated or not code.strip():
+        return None
+    used = _numbers(_CODE_NUMBER, code)
+    if any(_appears(value, used) for value in stated):
+        return None
+    shown = ", ".join(f"{value:g}" for value in sorted(stated)[:8])
+    copied = bool(used) and all(_appears(value, _numbers(_CODE_NUMBER, cheat_sheet)) for value in used)
+    what = "it is the cheat sheet's example, not this problem" if copied else "it ignores the problem"
+    return (
+        f"{what}: none of the problem's numbers ({shown}) appear in the program. Write the program for "
+        "THIS problem: one decision variable per quantity it asks for, its numbers as data."
+    )
+
+
 def diagnosis_of(state: AttemptState) -> Diagnosis:
     result = state.result
     assert result is not None
@@ -94,13 +161,25 @@ def diagnosis_of(state: AttemptState) -> Diagnosis:
     if result.termination is Termination.TIMEOUT:
         return Diagnosis(finding="timeout", detail=f"the program ran out of time: {result.error or ''}".strip())
     if result.termination is not Termination.OK:
-        return Diagnosis(finding="crash", detail=_fault_detail(result))
+        skeleton = left_placeholders(state.code, _cheat_sheet(state))
+        hint = ignores_problem(state.problem.text, state.code, _cheat_sheet(state)) if skeleton else None
+        return Diagnosis(finding="crash", detail=(f"{hint}\n" if hint else "") + _fault_detail(result))
     if not (result.solved or _reported_something(result)):
         return Diagnosis(finding="no_result", detail="the program ran but reported no solution")
+    if not any(r.diagnosis.finding == "ignores_problem" for r in state.rounds):
+        ignored = ignores_problem(state.problem.text, state.code, _cheat_sheet(state))
+        if ignored:
+            return Diagnosis(finding="ignores_problem", detail=ignored)
     suspicion = _suspicion(state, result)
     if suspicion:
         return Diagnosis(finding="suspicious", detail=suspicion)
     return Diagnosis(finding="ok")
+
+
+def _cheat_sheet(state: AttemptState) -> str:
+    from optagent.solvers.targets import get_target
+
+    return get_target(state.target or "pyomo").cheat_sheet
 
 
 async def diagnose(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -114,4 +193,7 @@ async def diagnose(state: AttemptState, runtime: Runtime[RunContext]) -> dict[st
         result=state.result,
         diagnosis=diagnosis,
     )
-    return {"diagnosis": diagnosis, "rounds": [round_], "verdict": None}
+    update: dict[str, Any] = {"diagnosis": diagnosis, "rounds": [round_], "verdict": None}
+    if diagnosis.finding == "ignores_problem":
+        update |= {"feedback": diagnosis.detail, "trigger": "recode"}
+    return update
