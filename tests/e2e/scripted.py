@@ -3,7 +3,8 @@
 It recognises the step from its prompt template (the markers of `tests.agent.scripted`) and
 the problem from its statement, and answers as a careful modeler would: an expert reading
 and a five-element formulation of the right kind, the correct program for code and repair
-steps, "accept" as a judge and the first candidate on a tie. It counts the steps it was
+steps (after a short free-text reading for ORThought's one expert reply), "accept" as a
+judge, `[[OK]]` when asked to verify its own program, and the first candidate on a tie. It counts the steps it was
 asked for per problem, so a test can tell which paths the graph took.
 """
 
@@ -44,9 +45,14 @@ class ProgramModel:
             )
         self.calls[problem.id, step] += 1
         program = self.programs[problem.id]
-        if step in ("write_code", "repair"):
+        if step in ("write_code", "repair", "orthought"):
             self.code_prompts[problem.id] = prompt
-            return f"Here is the program.\n\n```python\n{program}```\n"
+            reading = (
+                "Understanding: the decisions, goal and limits of the statement.\n\n" if step == "orthought" else ""
+            )
+            return f"{reading}Here is the program.\n\n```python\n{program}```\n"
+        if step == "verify":
+            return "[[OK]]"
         if step == "judge":
             return json.dumps({"blame": "accept", "reason": "the program matches the statement"})
         if step == "vote":
