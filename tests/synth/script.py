@@ -27,6 +27,7 @@ AGENT_MARKERS = {
     "understand": "Read this optimization problem as an expert would",
     "formulate": "five-element formulation",
     "write_code": "Write a complete",
+    "orthought": "as an operations research expert would, in",
     "repair": "did not work. Fix it.",
 }
 
@@ -127,6 +128,8 @@ class SynthScript:
         plan = self._plan(text)
         if step == "write_code":
             return plan.author if AUTHOR_MARKER in text else plan.check
+        if step == "orthought":  # the independent check's one expert reply
+            return plan.check
         if step == "repair":
             return plan.repair
         raise AssertionError(f"unscripted step in prompt: {text[:200]!r}")

@@ -102,7 +102,7 @@ def test_rejections_stop_spending_at_their_stage(job) -> None:
             assert "check" not in spent
     # questions only for candidates past the filter; the agent only past the question check
     assert script.calls["question"] == script.calls["question_table"] == 6
-    assert script.calls["understand"] == 3, "the independent check ran for the three verified candidates"
+    assert script.calls["orthought"] == 3, "the independent check ran for the three verified candidates"
 
 
 def test_problems_file_holds_the_kept_problems_with_everything(job) -> None:
