@@ -31,6 +31,7 @@ from optagent.solvers.result import Limits
 if TYPE_CHECKING:
     from optagent.agent.models import ModelRoles
     from optagent.agent.models.base import CallRecord
+    from optagent.agent.transcript import Transcript
     from optagent.solvers.sandbox import Sandbox
 
 StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]
@@ -155,3 +156,5 @@ class RunContext:
     settings: AgentSettings
     roles: ModelRoles
     sandbox: Sandbox
+    transcript: Transcript | None = None
+    """Where `ask` records each call's prompt and reply, when the caller wants them (the eval)."""

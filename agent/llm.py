@@ -77,7 +77,15 @@ async def ask(
         Message(role="user", content=_BLANK_LINES.sub("\n\n", render(template, **variables))),
     ]
     sampling = sampling_for(model, context.settings, temperature)
-    return await model.generate(messages, schema=schema, **sampling)
+    try:
+        output = await model.generate(messages, schema=schema, **sampling)
+    except MalformedReply as error:
+        if context.transcript is not None and error.record is not None:
+            context.transcript.add(template, sample, messages, f"[{error}]", None, error.record)
+        raise
+    if context.transcript is not None:
+        context.transcript.add(template, sample, messages, output.text, output.reasoning, output.record)
+    return output
 
 
 async def ask_structured(

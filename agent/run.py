@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from optagent.agent.graph import AgentEvent
     from optagent.agent.models import ModelRoles
+    from optagent.agent.transcript import Transcript
     from optagent.solvers.sandbox import Sandbox
 
 
@@ -61,19 +62,21 @@ async def stream_solve(
     sandbox: Sandbox,
     settings: AgentSettings | None = None,
     previous: Answer | None = None,
+    transcript: Transcript | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Each node's update as it finishes, for every sample; the last event carries the answer
     (node "answer", `update["final"]`).
 
     `previous` is the answer of the conversation so far, for a follow-up ("what if demand
     doubles?"): the reading, formulation and program start from it instead of from scratch.
+    `transcript`, when given, receives every model call's prompt and reply.
     """
     from optagent.agent.graph import AgentEvent
 
     settings = settings or AgentSettings()
     checked = as_problem(problem, settings)
     graph = _compiled_graph(settings.model_dump_json())
-    context = RunContext(settings=settings, roles=roles, sandbox=sandbox)
+    context = RunContext(settings=settings, roles=roles, sandbox=sandbox, transcript=transcript)
     async for _namespace, event in graph.astream(
         {"problem": checked, "previous": previous}, context=context, stream_mode="custom", subgraphs=True
     ):
@@ -88,10 +91,14 @@ async def solve(
     sandbox: Sandbox,
     settings: AgentSettings | None = None,
     previous: Answer | None = None,
+    transcript: Transcript | None = None,
 ) -> Answer:
     """Solve one problem: the final typed answer, solved or honestly not."""
     final: Answer | None = None
-    async for event in stream_solve(problem, roles=roles, sandbox=sandbox, settings=settings, previous=previous):
+    events = stream_solve(
+        problem, roles=roles, sandbox=sandbox, settings=settings, previous=previous, transcript=transcript
+    )
+    async for event in events:
         if event.node == "answer":
             final = event.update["final"]
     assert final is not None, "the graph ended without an answer node"

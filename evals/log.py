@@ -19,7 +19,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
-from optagent.agent.models.base import CallRecord, Message
+from optagent.agent.models.base import CallRecord
+from optagent.agent.transcript import Exchange
 from optagent.benchmarks.schema import Prediction, Score
 from optagent.errors import OptagentError
 
@@ -91,6 +92,17 @@ class SampleTimings(BaseModel):
     exec_s: float = Field(0.0, description="wall time of the scored program in the sandbox")
 
 
+class SolveStats(BaseModel):
+    """What the agent's loops did for one sample, counted by the report and the bench."""
+
+    corrective_retries: int = Field(0, description="structured replies sent back once as invalid")
+    unusable_replies: int = Field(0, description="structured replies still invalid after their retry")
+    sent_back: int = Field(0, description="programs sent back to the coder for ignoring the problem")
+    ignores_problem: bool = Field(False, description="the final program ignores the problem (a copied example)")
+    stopped: list[str] = Field(default_factory=list, description="why a sample stopped early: budget, no progress")
+    notes: list[str] = Field(default_factory=list, description="every note of every attempt")
+
+
 class SampleRecord(Score):
     """One line of `samples.jsonl`: the score of one (problem, sample) and what produced it."""
 
@@ -99,7 +111,9 @@ class SampleRecord(Score):
     category: str | None = None
     size: str | None = None
     prediction: Prediction = Field(default_factory=Prediction)
-    messages: list[Message] = Field(default_factory=list)
+    messages: list[Exchange] = Field(default_factory=list, description="every model call: node, prompt, reply")
+    messages_dropped: int = Field(0, description="calls left out of `messages` by its size cap")
+    agent: SolveStats | None = None
     formulation: dict[str, Any] | None = None
     calls: list[CallRecord] = Field(default_factory=list)
     tokens: Tokens = Field(default_factory=Tokens)

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from optagent.agent.models.base import CallRecord, Message
+from optagent.agent.models.base import CallRecord
+from optagent.agent.transcript import Exchange
 from optagent.benchmarks.schema import Prediction, Problem
+from optagent.evals.log import SolveStats
 from optagent.evals.responses import ResponsesFile
 from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
+    from optagent.agent.answer import Answer
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
 
 class Produced(BaseModel):
     prediction: Prediction
-    messages: list[Message] = Field(default_factory=list)
+    messages: list[Exchange] = Field(default_factory=list)
+    messages_dropped: int = 0
+    agent: SolveStats | None = None
     formulation: dict[str, Any] | None = None
     calls: list[CallRecord] = Field(default_factory=list)
 
@@ -89,10 +94,33 @@ class AgentProducer:
         return [(p, s) for p in problems for s in range(self.samples)], []
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
+        from optagent.agent.transcript import Transcript
+
         roles = self.roles.for_sample(problem.id, sample)
-        answer = await self._solve(problem, roles=roles, sandbox=sandbox, settings=self.settings)
+        transcript = Transcript()
+        answer = await self._solve(problem, roles=roles, sandbox=sandbox, settings=self.settings, transcript=transcript)
         return Produced(
             prediction=answer.prediction,
+            messages=transcript.exchanges,
+            messages_dropped=transcript.dropped,
+            agent=solve_stats(problem, answer),
             formulation=answer.formulation.model_dump(mode="json") if answer.formulation else None,
             calls=answer.calls,
         )
+
+
+def solve_stats(problem: Problem, answer: Answer) -> SolveStats:
+    from optagent.agent.llm import UNUSABLE
+    from optagent.agent.nodes.diagnose import ignores_problem
+    from optagent.solvers.targets import get_target
+
+    notes = [note for attempt in answer.attempts for note in attempt.notes]
+    sheet = get_target(answer.target).cheat_sheet if answer.target else ""
+    return SolveStats(
+        corrective_retries=sum(call.corrections for call in answer.calls),
+        unusable_replies=sum(UNUSABLE in note for note in notes),
+        sent_back=sum(r.diagnosis.finding == "ignores_problem" for r in answer.rounds),
+        ignores_problem=bool(answer.code) and ignores_problem(problem.text, answer.code, sheet) is not None,
+        stopped=[note.removeprefix("stopped: ") for note in notes if note.startswith("stopped: ")],
+        notes=notes,
+    )

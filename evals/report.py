@@ -1,7 +1,8 @@
 """Reports of one or more runs: Markdown to paste into a paper, one self-contained HTML page.
 
 Both formats render the same tables, built once here; the HTML page adds inline SVG plots
-(accuracy by category, histogram of tokens per sample). With several runs the tables are
+(accuracy by category, histogram of tokens per sample) and each sample's transcript, node by
+node (`evals/agent_view.py`). With several runs the tables are
 side by side and a last table lists the samples the runs scored differently.
 """
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 
 from optagent.benchmarks.schema import Outcome
 from optagent.errors import OptagentError
+from optagent.evals.agent_view import agent_rows, transcripts
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
 from optagent.evals.metrics import RULE_NAMES, Group, Summary, summarize, verdict
 from optagent.evals.plots import bar_chart, histogram
@@ -120,6 +122,8 @@ def tables(runs: list[Run]) -> list[Table]:
         )
     )
     out.append(Table(title=_COST_TITLE, headers=["", *labels], rows=_cost_rows(summaries)))
+    if agent := agent_rows([run.records for run in runs]):
+        out.append(Table(title="What the agent did", headers=["", *labels], rows=agent))
     out += _trimr_tables(runs)
     if len(runs) > 1:
         diff = differences(runs)
@@ -182,8 +186,13 @@ def render(runs: list[Run], fmt: str) -> str:
     template = env.get_template(f"report.{fmt}.j2")
     title = "optagent eval: " + " vs ".join(run.path.name for run in runs)
     warnings = [line for run in runs for line in run.problems]
+    shown = transcripts([(run.label, run.records) for run in runs]) if fmt == "html" else []
     return template.render(
-        title=title, tables=tables(runs), plots=plots(runs) if fmt == "html" else {}, warnings=warnings
+        title=title,
+        tables=tables(runs),
+        plots=plots(runs) if fmt == "html" else {},
+        warnings=warnings,
+        transcripts=shown,
     )
 
 

@@ -196,6 +196,8 @@ def _record(problem: Problem, sample: int, produced: Produced, score: dict, wall
         size=problem.metadata.get("problem_size") or problem.metadata.get("size"),
         prediction=produced.prediction,
         messages=produced.messages,
+        messages_dropped=produced.messages_dropped,
+        agent=produced.agent,
         formulation=produced.formulation,
         calls=produced.calls,
         tokens=Tokens.of(produced.calls),
