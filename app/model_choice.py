@@ -37,7 +37,7 @@ def model_roles(
     model: str | None,
     roles: list[str] | None = None,
     *,
-    base_url: str | None = None,
+    base_url: str | list[str] | None = None,
     trimr: bool = False,
     concurrency: int | None = None,
     **options: Any,

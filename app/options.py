@@ -18,7 +18,13 @@ ModelOption = Annotated[
     ),
 ]
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="ROLE=SPEC, a model for one role (repeatable)")]
-BaseUrlOption = Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")]
+BaseUrlOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--base-url",
+        help="OpenAI-compatible server URL; several replicas of one model: repeat it or separate with commas",
+    ),
+]
 TrimrOption = Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")]
 StrategyOption = Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element or full")]
 TargetOption = Annotated[str | None, typer.Option("--target", help="solver target, e.g. pyomo, cpmpy, minizinc")]

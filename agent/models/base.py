@@ -43,6 +43,7 @@ class CallRecord(BaseModel):
     retries: int = 0
     corrections: int = Field(default=0, description="corrective retries: a structured reply sent back as invalid")
     finish_reason: str | None = None
+    endpoint: str | None = Field(default=None, description="base URL of the replica that answered")
     trimr: dict[str, Any] | None = Field(
         default=None, description="TrimR's measurements (TrimRStats) when the call went through TrimR"
     )

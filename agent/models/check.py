@@ -26,7 +26,7 @@ class EndpointCheck(BaseModel):
     error: str | None = None
 
 
-def _candidates(spec: str | None, base_url: str | None) -> list[OpenAICompatModel]:
+def _candidates(spec: str | None, base_url: str | list[str] | None) -> list[OpenAICompatModel]:
     """The model to check, or a probe for each configured/default endpoint."""
     options = {"base_url": base_url, **QUICK}
     if spec is not None:
@@ -81,7 +81,7 @@ async def _check(model: OpenAICompatModel, probe: bool) -> EndpointCheck:
     return result
 
 
-async def check_endpoints(spec: str | None = None, base_url: str | None = None) -> list[EndpointCheck]:
+async def check_endpoints(spec: str | None = None, base_url: str | list[str] | None = None) -> list[EndpointCheck]:
     """Check the endpoint of `spec`, or every default endpoint when no spec is given."""
     if spec is not None and split_spec(spec)[0] in NAMELESS:
         raise OptagentError(

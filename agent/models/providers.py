@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from optagent.agent.models.base import CallRecord, Delta, Message, ModelOutput, Role
 from optagent.agent.models.chat import ChatModel, DeltaStream, schema_json
 from optagent.agent.models.profiles import Profile, find_profile, profile_named
-from optagent.agent.models.transport import EmptyReply, Endpoint, client, one_line, with_retries
+from optagent.agent.models.transport import EmptyReply, Endpoint, one_line, with_retries
 from optagent.errors import OptagentError
 
 JsonMode = Literal["json_schema", "json_object", "structured_outputs", "guided_json", "prompt"]
@@ -95,7 +95,7 @@ class OpenAICompatModel(ChatModel):
 
     @property
     def endpoint(self) -> str:
-        return f"{self.settings.base_url} (model {self.name})"
+        return f"{', '.join(self.settings.urls)} (model {self.name})"
 
     def request(self, sampling: dict[str, Any], schema: type[BaseModel] | None = None) -> dict[str, Any]:
         """The keyword arguments for the SDK call: merged sampling, extra body, schema fields."""
@@ -136,8 +136,8 @@ class OpenAICompatModel(ChatModel):
         payload = [m.model_dump() for m in messages]
         started = time.perf_counter()
 
-        async def attempt() -> Any:
-            response = await client(self.settings).chat.completions.create(model=self.name, messages=payload, **args)
+        async def attempt(server: openai_sdk.AsyncOpenAI) -> Any:
+            response = await server.chat.completions.create(model=self.name, messages=payload, **args)
             if not response.choices:
                 raise EmptyReply()
             message = response.choices[0].message
@@ -145,7 +145,7 @@ class OpenAICompatModel(ChatModel):
                 raise EmptyReply()
             return response
 
-        response, retries = await with_retries(self.settings, self.name, attempt)
+        response, retries, url = await with_retries(self.settings, self.name, attempt)
         choice = response.choices[0]
         usage = response.usage
         details = getattr(usage, "completion_tokens_details", None) if usage else None
@@ -156,6 +156,7 @@ class OpenAICompatModel(ChatModel):
             latency_s=time.perf_counter() - started,
             retries=retries,
             finish_reason=choice.finish_reason,
+            endpoint=url,
         )
         token_ids = (choice.model_extra or {}).get("token_ids")
         return ModelOutput(
@@ -168,10 +169,9 @@ class OpenAICompatModel(ChatModel):
     def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream:
         args = self.request(sampling)
         payload = [m.model_dump() for m in messages]
-        opener = client(self.settings).chat.completions.create
 
-        async def open_stream() -> Any:
-            return await opener(
+        async def open_stream(server: openai_sdk.AsyncOpenAI) -> Any:
+            return await server.chat.completions.create(
                 model=self.name, messages=payload, stream=True, stream_options={"include_usage": True}, **args
             )
 
@@ -187,7 +187,7 @@ class OpenAICompatModel(ChatModel):
     async def _relay(self, stream: DeltaStream, open_stream: Any, piece: Any) -> AsyncIterator[Delta]:
         """Forward a server stream as deltas; a stream that ends without a finish reason was cut."""
         started = time.perf_counter()
-        response, retries = await with_retries(self.settings, self.name, open_stream)
+        response, retries, url = await with_retries(self.settings, self.name, open_stream)
         pieces = received = 0
         finish: str | None = None
         usage = None
@@ -227,6 +227,7 @@ class OpenAICompatModel(ChatModel):
                 latency_s=time.perf_counter() - started,
                 retries=retries,
                 finish_reason=finish,
+                endpoint=url,
             )
 
     def _completion_args(self, sampling: dict[str, Any]) -> dict[str, Any]:
@@ -247,10 +248,10 @@ class OpenAICompatModel(ChatModel):
         args = self._completion_args(sampling)
         started = time.perf_counter()
 
-        async def attempt() -> Any:
-            return await client(self.settings).completions.create(model=self.name, prompt=prompt, **args)
+        async def attempt(server: openai_sdk.AsyncOpenAI) -> Any:
+            return await server.completions.create(model=self.name, prompt=prompt, **args)
 
-        response, retries = await with_retries(self.settings, self.name, attempt)
+        response, retries, url = await with_retries(self.settings, self.name, attempt)
         choice = response.choices[0]
         tokens: list[TokenLogprob] = []
         if choice.logprobs and choice.logprobs.tokens:
@@ -268,16 +269,16 @@ class OpenAICompatModel(ChatModel):
             latency_s=time.perf_counter() - started,
             retries=retries,
             finish_reason=choice.finish_reason,
+            endpoint=url,
         )
         return Completion(text=choice.text, logprobs=tokens, finish_reason=choice.finish_reason, record=record)
 
     def stream_completion(self, prompt: str, **sampling: Any) -> DeltaStream:
         """`complete` as a stream of text deltas, closable early like `stream`."""
         args = self._completion_args(sampling)
-        opener = client(self.settings).completions.create
 
-        async def open_stream() -> Any:
-            return await opener(model=self.name, prompt=prompt, stream=True, **args)
+        async def open_stream(server: openai_sdk.AsyncOpenAI) -> Any:
+            return await server.completions.create(model=self.name, prompt=prompt, stream=True, **args)
 
         def piece(chunk: Any) -> tuple[Delta | None, str | None]:
             if not chunk.choices:
@@ -287,9 +288,25 @@ class OpenAICompatModel(ChatModel):
         return DeltaStream(lambda stream: self._relay(stream, open_stream, piece))
 
 
-def _endpoint(provider: str, base_url: str | None, url_env: str, default_url: str, **settings: Any) -> Endpoint:
+def base_urls(value: str | list[str] | None) -> list[str]:
+    """A `--base-url` value as replica URLs: one URL, a comma list, or a list of either."""
+    values = [value] if isinstance(value, str) else list(value or [])
+    urls = [part.strip() for item in values for part in item.split(",") if part.strip()]
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise OptagentError(
+                f"base URL '{url}' is not an http(s) URL; write e.g. http://host:8000/v1 "
+                "(several replicas: repeat --base-url or separate them with commas)"
+            )
+    return list(dict.fromkeys(urls))
+
+
+def _endpoint(
+    provider: str, base_url: str | list[str] | None, url_env: str, default_url: str, **settings: Any
+) -> Endpoint:
+    urls = base_urls(base_url) or base_urls(os.environ.get(url_env)) or [default_url]
     return Endpoint(
-        provider=provider, base_url=base_url or os.environ.get(url_env) or default_url, base_url_env=url_env, **settings
+        provider=provider, base_url=urls[0], replicas=urls if len(urls) > 1 else [], base_url_env=url_env, **settings
     )
 
 
@@ -297,7 +314,7 @@ def vllm(
     name: str,
     *,
     role: Role | None = None,
-    base_url: str | None = None,
+    base_url: str | list[str] | None = None,
     api_key: str | None = None,
     json_mode: JsonMode = "json_schema",
     profile: str | None = None,
@@ -322,7 +339,7 @@ def openai(
     name: str,
     *,
     role: Role | None = None,
-    base_url: str | None = None,
+    base_url: str | list[str] | None = None,
     api_key: str | None = None,
     json_mode: JsonMode = "json_schema",
     profile: str | None = None,
@@ -349,7 +366,7 @@ def llamacpp(
     name: str,
     *,
     role: Role | None = None,
-    base_url: str | None = None,
+    base_url: str | list[str] | None = None,
     api_key: str | None = None,
     json_mode: JsonMode = "json_object",
     profile: str | None = None,

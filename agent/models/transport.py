@@ -1,7 +1,14 @@
-"""Talking to one OpenAI-compatible endpoint: clients, the per-endpoint concurrency limit,
+"""Talking to an OpenAI-compatible endpoint: clients, the per-server concurrency limit,
 retries with backoff and jitter, and turning every failure into one line saying what to do.
 
-Clients and semaphores are cached per event loop (an `AsyncOpenAI` client and an
+An endpoint may be served by several replicas (one vLLM server per data-parallel rank):
+each request goes to the live replica with the fewest requests outstanding (waiting for
+its slot or in flight), each replica has its own concurrency limit, a replica that fails
+(connection refused or dropped, HTTP 5xx) is taken out and probed (`/v1/models`) until it
+answers again, and the request is retried at once on another. The caller learns which
+replica answered. With one replica nothing is taken out: retries back off as before.
+
+Clients and replica states are cached per event loop (an `AsyncOpenAI` client and an
 `asyncio.Semaphore` belong to the loop that first used them) and, within a loop, per base
 URL, so every model and role pointing at one server shares its limit. A stream holds its
 slot while the request is being opened, not while the caller reads it: a caller that keeps
@@ -11,14 +18,17 @@ a stream open while it makes other calls to the same server (TrimR does) must no
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
+import time
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import openai
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from optagent.errors import OptagentError
 
@@ -30,6 +40,9 @@ class Endpoint(BaseModel):
 
     provider: str
     base_url: str
+    replicas: list[str] = Field(
+        default_factory=list, description="every replica's base URL, base_url first; empty: base_url alone"
+    )
     api_key: str = "none"
     timeout_s: float = 300.0
     max_retries: int = 3
@@ -40,6 +53,10 @@ class Endpoint(BaseModel):
     api_key_env: str = ""
     start_hint: str = ""
 
+    @property
+    def urls(self) -> list[str]:
+        return self.replicas or [self.base_url]
+
     def backoff_s(self, retry: int) -> float:
         """Exponential backoff with full-range jitter (0.5x to 1.5x), capped."""
         return min(self.retry_max_delay_s, self.retry_base_delay_s * 2**retry) * random.uniform(0.5, 1.5)
@@ -48,26 +65,121 @@ class Endpoint(BaseModel):
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, openai.AsyncOpenAI]] = (
     weakref.WeakKeyDictionary()
 )
-_limits: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
-    weakref.WeakKeyDictionary()
-)
+_replicas: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Replica]] = weakref.WeakKeyDictionary()
+
+PROBE_FIRST_S = 1.0
+PROBE_MAX_S = 30.0
 
 
-def client(endpoint: Endpoint) -> openai.AsyncOpenAI:
-    """The loop's client for this endpoint; the SDK's own retries are off (ours count them)."""
+def client(endpoint: Endpoint, base_url: str | None = None) -> openai.AsyncOpenAI:
+    """The loop's client for one replica (default: the first); the SDK's own retries are off (ours count them)."""
+    url = base_url or endpoint.base_url
     per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
-    key = (endpoint.base_url, endpoint.api_key, endpoint.timeout_s)
+    key = (url, endpoint.api_key, endpoint.timeout_s)
     if key not in per_loop:
         per_loop[key] = openai.AsyncOpenAI(
-            base_url=endpoint.base_url, api_key=endpoint.api_key, timeout=endpoint.timeout_s, max_retries=0
+            base_url=url, api_key=endpoint.api_key, timeout=endpoint.timeout_s, max_retries=0
         )
     return per_loop[key]
 
 
-def limit(endpoint: Endpoint) -> asyncio.Semaphore:
-    """The loop's semaphore for this base URL; the first model to ask sets its size."""
-    per_loop = _limits.setdefault(asyncio.get_running_loop(), {})
-    return per_loop.setdefault(endpoint.base_url.rstrip("/"), asyncio.Semaphore(endpoint.concurrency))
+@dataclass
+class Replica:
+    """One server's state in this loop: its limit, its load, whether it is taken out."""
+
+    url: str
+    limit: int
+    in_flight: int = 0
+    answered: int = 0
+    failed: int = 0
+    out_since: float | None = None
+    dead: str | None = None  # a server optagent started that died: never probed back
+    probe: asyncio.Task | None = field(default=None, repr=False)
+
+    @property
+    def up(self) -> bool:
+        return self.out_since is None and self.dead is None
+
+
+_changes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Condition] = weakref.WeakKeyDictionary()
+
+
+def _changed() -> asyncio.Condition:
+    """Notified whenever a slot frees or a replica comes back in."""
+    return _changes.setdefault(asyncio.get_running_loop(), asyncio.Condition())
+
+
+def replica(endpoint: Endpoint, url: str) -> Replica:
+    """The loop's state for this base URL; the first model to ask sets its limit."""
+    per_loop = _replicas.setdefault(asyncio.get_running_loop(), {})
+    key = url.rstrip("/")
+    if key not in per_loop:
+        per_loop[key] = Replica(url=url, limit=endpoint.concurrency)
+    return per_loop[key]
+
+
+def replica_states() -> list[Replica]:
+    """Every replica this loop has used, for a live display."""
+    try:
+        return list(_replicas.get(asyncio.get_running_loop(), {}).values())
+    except RuntimeError:
+        return []
+
+
+_turn = itertools.count()
+
+
+async def acquire(endpoint: Endpoint) -> Replica:
+    """A slot on the live replica with the fewest requests in flight (ties in turn), waiting
+    while every live one is full. When none is live, the one taken out longest ago, so a
+    lone endpoint is retried as before."""
+    changed = _changed()
+    async with changed:
+        while True:
+            replicas = [replica(endpoint, url) for url in endpoint.urls]
+            live = [r for r in replicas if r.up]
+            if not live:
+                waiting = [r for r in replicas if r.dead is None] or replicas
+                live = [min(waiting, key=lambda r: r.out_since or 0.0)]
+            free = [r for r in live if r.in_flight < r.limit]
+            if free:
+                start = next(_turn) % len(free)
+                chosen = min(free[start:] + free[:start], key=lambda r: r.in_flight)
+                chosen.in_flight += 1
+                return chosen
+            await changed.wait()
+
+
+async def release(chosen: Replica) -> None:
+    chosen.in_flight -= 1
+    async with (changed := _changed()):
+        changed.notify_all()
+
+
+def take_out(endpoint: Endpoint, chosen: Replica) -> None:
+    """A replica failed: out of the rotation until a probe of `/v1/models` answers."""
+    chosen.failed += 1
+    if len(endpoint.urls) == 1 or not chosen.up:
+        return
+    chosen.out_since = time.monotonic()
+    chosen.probe = asyncio.get_running_loop().create_task(_probe(endpoint, chosen))
+
+
+async def _probe(endpoint: Endpoint, chosen: Replica) -> None:
+    delay = PROBE_FIRST_S
+    while chosen.dead is None and chosen.out_since is not None:
+        await asyncio.sleep(delay)
+        if died := started_server_death(chosen.url):
+            chosen.dead = died
+            return
+        try:
+            await client(endpoint, chosen.url).models.list(timeout=min(5.0, endpoint.timeout_s))
+        except Exception:
+            delay = min(PROBE_MAX_S, delay * 2)
+            continue
+        chosen.out_since = None
+        async with (changed := _changed()):
+            changed.notify_all()
 
 
 _started_servers: dict[str, Callable[[], str | None]] = {}
@@ -98,25 +210,40 @@ def retryable(error: BaseException) -> bool:
     return isinstance(error, openai.APIStatusError) and error.status_code >= 500
 
 
-async def with_retries(endpoint: Endpoint, model_name: str, attempt: Callable[[], Awaitable[T]]) -> tuple[T, int]:
-    """Run `attempt` under the endpoint's concurrency limit, retrying transient failures.
+async def with_retries(
+    endpoint: Endpoint, model_name: str, attempt: Callable[[openai.AsyncOpenAI], Awaitable[T]]
+) -> tuple[T, int, str]:
+    """Run `attempt(client)` on a replica, under its concurrency limit, retrying transient failures.
 
-    Returns the result and the number of retries; raises one `OptagentError` line when the
-    failure is permanent or the retries are spent. An empty reply is retried once only: a
-    deterministic request tends to come back empty again.
+    Returns the result, the number of retries and the base URL of the replica that answered;
+    raises one `OptagentError` line when the failure is permanent or the retries are spent.
+    A retry goes at once to another live replica, else waits its backoff. An empty reply is
+    retried once only: a deterministic request tends to come back empty again.
     """
     retries = 0
     while True:
+        chosen = await acquire(endpoint)
+        sent = time.monotonic()
         try:
-            async with limit(endpoint):
-                return await attempt(), retries
+            result = await attempt(client(endpoint, chosen.url))
+            chosen.answered += 1
+            if chosen.out_since is not None and chosen.out_since < sent:
+                chosen.out_since = None  # sent while it was out (no other was live), and it answered: back in
+            return result, retries, chosen.url
         except Exception as error:
-            if died := started_server_death(endpoint.base_url):
-                raise OptagentError(died) from error
+            if died := started_server_death(chosen.url):
+                chosen.dead = died
+                if all(replica(endpoint, url).dead for url in endpoint.urls):
+                    raise OptagentError(died) from error
+            elif not isinstance(error, (EmptyReply, openai.RateLimitError)) and retryable(error):
+                take_out(endpoint, chosen)
             spent = retries >= (min(1, endpoint.max_retries) if isinstance(error, EmptyReply) else endpoint.max_retries)
             if not retryable(error) or spent:
-                raise await explain(error, endpoint, model_name, tries=retries + 1) from error
-        await asyncio.sleep(endpoint.backoff_s(retries))
+                raise await explain(error, endpoint, model_name, tries=retries + 1, url=chosen.url) from error
+        finally:
+            await release(chosen)
+        if not any(replica(endpoint, url).up for url in endpoint.urls):
+            await asyncio.sleep(endpoint.backoff_s(retries))
         retries += 1
 
 
@@ -132,15 +259,17 @@ def _server_message(error: openai.APIStatusError) -> str:
     return one_line(body or error.message, 160)
 
 
-async def served_models(endpoint: Endpoint) -> list[str]:
-    """The names `/v1/models` lists; quick, no retries."""
-    listing = await client(endpoint).models.list(timeout=min(10.0, endpoint.timeout_s))
+async def served_models(endpoint: Endpoint, base_url: str | None = None) -> list[str]:
+    """The names `/v1/models` lists at one replica (default: the first); quick, no retries."""
+    listing = await client(endpoint, base_url).models.list(timeout=min(10.0, endpoint.timeout_s))
     return [entry.id for entry in listing.data]
 
 
-async def explain(error: BaseException, endpoint: Endpoint, model_name: str, tries: int) -> OptagentError:
-    """One line naming the endpoint, what went wrong and what to do about it."""
-    url = endpoint.base_url
+async def explain(
+    error: BaseException, endpoint: Endpoint, model_name: str, tries: int, url: str | None = None
+) -> OptagentError:
+    """One line naming the endpoint (the replica that failed last), what went wrong and what to do."""
+    url = url or endpoint.base_url
     if died := started_server_death(url):
         return OptagentError(died)
     times = f"{tries} tr{'y' if tries == 1 else 'ies'}"
@@ -166,7 +295,7 @@ async def explain(error: BaseException, endpoint: Endpoint, model_name: str, tri
         )
     if isinstance(error, openai.NotFoundError):
         try:
-            names = await served_models(endpoint)
+            names = await served_models(endpoint, url)
         except Exception:
             return OptagentError(
                 f"{url} answered 404 ({_server_message(error)}) and lists no models; check that the base URL "
