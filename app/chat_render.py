@@ -30,6 +30,7 @@ WORKING: dict[str | None, str] = {
     "execute": "Checking the result…",
     "diagnose": "Finishing…",
     "judge": "Acting on the review…",
+    "verify": "Acting on the self-check…",
     "finish": "Explaining the result…",
     "vote": "Explaining the result…",
 }
@@ -219,9 +220,10 @@ def event_steps(event: AgentEvent, *, latex: bool, samples: int = 1) -> list[Ste
         steps.append(
             Step(title=f"{prefix}Check: {diagnosis.finding}", body=_short(diagnosis.detail or diagnosis.finding, 1200))
         )
-    elif event.node == "judge":
+    elif event.node in ("judge", "verify"):
         verdict = update["verdict"]
-        steps.append(Step(title=f"{prefix}Review: {verdict.blame}", body=verdict.reason or "—"))
+        title = "Review" if event.node == "judge" else "Self-check"
+        steps.append(Step(title=f"{prefix}{title}: {verdict.blame}", body=verdict.reason or "—"))
     elif event.node == "vote" and samples > 1:
         tally = update["tally"]
         steps.append(

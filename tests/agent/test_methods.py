@@ -340,3 +340,14 @@ async def test_cp_prompt_reaches_the_settings_from_the_command_line() -> None:
 
     settings = agent_settings("full", max_tokens=4096, max_repairs=3, max_judge_rounds=2, cp_prompt="guidelines")
     assert settings.cp_prompt == "guidelines"
+
+
+async def test_the_chat_shows_the_self_check(sandbox) -> None:
+    from optagent.agent import stream_solve
+    from optagent.app.chat_render import event_steps
+
+    fixed = "[[FIXED]] x - y = 1 was missing.\n" + _cp_program(4, 3, True)
+    script = Scripted(write_code=_cp_program(5, 2, True), verify=[fixed, "[[OK]]"], **CP_MODELING)
+    events = [e async for e in stream_solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=ONE)]
+    titles = [step.title for e in events if e.node == "verify" for step in event_steps(e, latex=False)]
+    assert titles == ["Self-check: code", "Self-check: accept"]
