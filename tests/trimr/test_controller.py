@@ -205,3 +205,21 @@ async def test_the_verifier_sees_the_question_and_worked_examples(servers):
     long = [Message(role="system", content="s"), Message(role="user", content="start " + "x" * 5000 + " end")]
     cut = question_of(long, 200)
     assert cut.startswith("start") and cut.endswith("end") and len(cut) < 220
+
+
+async def test_the_agent_asks_trimr_within_one_consistent_cap(servers):
+    """The agent's request for a thinking model (cap + the profile's thinking room) sets TrimR's budget."""
+    from optagent.agent.context import AgentSettings
+    from optagent.agent.llm import sampling_for
+    from optagent.agent.models import ModelRoles, Role
+    from optagent.agent.trimr.model import with_trimr
+
+    r, _, v, _ = servers
+    reasoning = get_model("vllm/fake-qwen3-thinker", base_url=r.base_url)
+    verifier = get_model("vllm/fake-qwen2.5-verifier", base_url=v.base_url)
+    coder = with_trimr(ModelRoles(reasoning, {Role.VERIFIER: verifier}), TrimRSettings())[Role.CODER]
+    sampling = sampling_for(coder, AgentSettings(strategy="direct"))
+    assert sampling == {"max_tokens": 4096 + 28672}, "a thinking model is not forced greedy"
+    output = await coder.generate("converging", **sampling)
+    assert output.trimr.thinking_budget == 4096 + 28672 - 2048
+    assert r.requests[0]["max_tokens"] == 4096 + 28672 and r.requests[0]["temperature"] == 0.6
