@@ -73,7 +73,7 @@ async def ask(
     model = context.roles.for_sample(problem_id, sample)[role]
     system = system_template(context.settings, variables.get("target"))
     messages = [
-        Message(role="system", content=render(system, target=variables.get("target"))),
+        Message(role="system", content=_BLANK_LINES.sub("\n\n", render(system, target=variables.get("target")))),
         Message(role="user", content=_BLANK_LINES.sub("\n\n", render(template, **variables))),
     ]
     sampling = sampling_for(model, context.settings, temperature)
