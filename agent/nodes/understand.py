@@ -1,4 +1,5 @@
-"""ORThought's expert reading: objective and sense, decisions with types, constraints, data."""
+"""A structured expert reading (`full`; ORThought itself is one free-text reply, `expert.py`):
+objective and sense, decisions with types, constraints, data."""
 
 from __future__ import annotations
 
