@@ -50,30 +50,38 @@ def _serve_llamacpp(
 
 
 def _serve_vllm(options: VllmOptions, dry_run: bool, startup_timeout: float) -> None:
-    from optagent.app.serve import (
-        check_port_free,
-        check_vllm_runnable,
-        vllm_command,
-        wait_healthy,
-    )
+    import os
 
-    command = vllm_command(options)
+    from optagent.app.serve import check_port_free, check_vllm_runnable, replicas, wait_healthy
+
+    planned = replicas(options)
+    urls = ",".join(replica.base_url(options.host) for replica in planned)
     if dry_run:
-        typer.echo(shlex.join(command))
+        for replica in planned:
+            prefix = f"CUDA_VISIBLE_DEVICES={replica.gpus} " if replica.gpus is not None else ""
+            typer.echo(prefix + shlex.join(replica.command))
+        if len(planned) > 1:
+            typer.echo(f"use: --model vllm/{options.model} --base-url {urls}")
         return
     check_vllm_runnable()
-    check_port_free(options.host, options.port)
-    process = subprocess.Popen(command)
-    base = f"http://{options.host}:{options.port}"
+    for replica in planned:
+        check_port_free(options.host, replica.port)
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        wait_healthy(process, base, startup_timeout)
-        _announce(f"{base}/v1", f"vllm/{options.model}")
-        process.wait()
+        for replica in planned:
+            env = {**os.environ, "CUDA_VISIBLE_DEVICES": replica.gpus} if replica.gpus is not None else None
+            processes.append(subprocess.Popen(replica.command, env=env))
+        for replica, process in zip(planned, processes, strict=True):
+            wait_healthy(process, f"http://{options.host}:{replica.port}", startup_timeout)
+        _announce(urls, f"vllm/{options.model}")
+        processes[0].wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if process.poll() is None:
-            process.terminate()
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -92,6 +100,10 @@ def serve_command(
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="port (default: 8000 for vLLM, 8080 for llama.cpp)")] = None,
     tensor_parallel_size: Annotated[int | None, typer.Option(help="vllm: GPUs to shard the model over")] = None,
+    data_parallel_size: Annotated[
+        int,
+        typer.Option(help="vllm: replicas of the model, each on its own port and GPUs; prints the --base-url list"),
+    ] = 1,
     gpu_memory_utilization: Annotated[float | None, typer.Option(help="vllm: share of GPU memory to use, 0-1")] = None,
     max_model_len: Annotated[int | None, typer.Option(help="context length in tokens")] = None,
     chat_template: Annotated[
@@ -111,6 +123,8 @@ def serve_command(
         raise OptagentError(f"--gpu-memory-utilization {gpu_memory_utilization} is not a share; use a number in (0, 1]")
     if tensor_parallel_size is not None and tensor_parallel_size < 1:
         raise OptagentError(f"--tensor-parallel-size {tensor_parallel_size} must be 1 or more")
+    if data_parallel_size < 1:
+        raise OptagentError(f"--data-parallel-size {data_parallel_size} must be 1 or more")
     if max_model_len is not None and max_model_len < 256:
         raise OptagentError(f"--max-model-len {max_model_len} is too short for a modeling prompt; use 4096 or more")
     if backend == "llamacpp":
@@ -127,6 +141,7 @@ def serve_command(
         host=host,
         port=port or 8000,
         tensor_parallel_size=tensor_parallel_size,
+        data_parallel_size=data_parallel_size,
         gpu_memory_utilization=gpu_memory_utilization,
         max_model_len=max_model_len,
         chat_template=chat_template,

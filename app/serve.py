@@ -16,7 +16,7 @@ import socket
 import subprocess
 from collections.abc import Sequence
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from optagent.agent.models.llamacpp_server import poll_until_answers
 from optagent.errors import OptagentError
@@ -29,6 +29,7 @@ class VllmOptions(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
     tensor_parallel_size: int | None = None
+    data_parallel_size: int = 1
     gpu_memory_utilization: float | None = None
     max_model_len: int | None = None
     chat_template: str | None = None
@@ -78,6 +79,32 @@ def vllm_command(options: VllmOptions) -> list[str]:
         *profile_flags,
         *mine,
     ]
+
+
+class Replica(BaseModel):
+    """One data-parallel replica: its own `vllm serve` on its own port and GPUs."""
+
+    command: list[str]
+    port: int
+    gpus: str | None = Field(default=None, description="CUDA_VISIBLE_DEVICES; None: all (one replica)")
+
+    def base_url(self, host: str) -> str:
+        return f"http://{host}:{self.port}/v1"
+
+
+def replicas(options: VllmOptions) -> list[Replica]:
+    """`--data-parallel-size N`: N independent servers, replica r on port+r with GPUs
+    r*tp ... r*tp+tp-1, each a whole copy of the model; optagent's client spreads the
+    requests over them (`--base-url` with every replica's URL)."""
+    if options.data_parallel_size == 1:
+        return [Replica(command=vllm_command(options), port=options.port)]
+    tp = options.tensor_parallel_size or 1
+    made = []
+    for rank in range(options.data_parallel_size):
+        port = options.port + rank
+        gpus = ",".join(str(gpu) for gpu in range(rank * tp, rank * tp + tp))
+        made.append(Replica(command=vllm_command(options.model_copy(update={"port": port})), port=port, gpus=gpus))
+    return made
 
 
 def check_port_free(host: str, port: int) -> None:
