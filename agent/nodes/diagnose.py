@@ -118,9 +118,14 @@ def _appears(value: float, among: set[float]) -> bool:
 _PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
 
 
+_COMMENT = re.compile(r"(^|\s)[#%]\s.*$", re.MULTILINE)  # Python and MiniZinc comments
+
+
 def left_placeholders(code: str, cheat_sheet: str) -> list[str]:
-    """The cheat sheet's `<...>` placeholders that a program still holds (it copied the skeleton)."""
-    return sorted({p for p in _PLACEHOLDER.findall(cheat_sheet) if p in code})
+    """The cheat sheet's `<...>` placeholders that a program still holds outside its comments
+    (it copied the skeleton; a copied comment line is harmless)."""
+    live = _COMMENT.sub(r"\1", code)
+    return sorted({p for p in _PLACEHOLDER.findall(cheat_sheet) if p in live})
 
 
 def ignores_problem(problem_text: str, code: str, cheat_sheet: str = "") -> str | None:
