@@ -212,3 +212,16 @@ async def test_a_clean_run_is_checked_whatever_its_last_solve_said(datasets: Pat
     assert result.solution_status == "infeasible"
     score = await benchmark.score(problem, Prediction(result=result), ScoringContext(sandbox=sandbox, limits=LIMITS))
     assert score.correct and score.outcome == Outcome.CORRECT, score.detail
+
+
+def test_cp_cheat_sheets_obey_the_output_contract_the_grader_enforces() -> None:
+    """No "objective" key (an extra key fails the check), JSON booleans, and JSON from MiniZinc's output item."""
+    from optagent.solvers.targets import get_target
+
+    for name in ("cpmpy", "minizinc"):
+        (code,) = re.findall(r"```\w*\n(.*?)```", get_target(name).cheat_sheet, re.DOTALL)
+        assert '"objective"' not in code.replace('no "objective"', ""), name
+        assert "True" not in code and "False" not in code, name
+    (minizinc,) = re.findall(r"```minizinc\n(.*?)```", get_target("minizinc").cheat_sheet, re.DOTALL)
+    (output,) = re.findall(r"^output \[(.*)\];", minizinc, re.MULTILINE)
+    assert output.startswith('"{\\"') and output.rstrip().endswith('}"'), output
