@@ -111,8 +111,8 @@ class MiniZincTarget(Target):
 
         try:
             _old_style_library()  # once in the zygote; its runs inherit the answer
-        except (OSError, LookupError, ValueError, subprocess.SubprocessError):
-            pass  # no MiniZinc on this machine: a MiniZinc run reports that itself
+        except (AttributeError, OSError, LookupError, ValueError, subprocess.SubprocessError):
+            pass  # no MiniZinc driver on this machine: a MiniZinc run reports that itself
 
     def solve_file(self, path: Path, data: list[Path], timeout_s: float) -> tuple[Reading, str]:
         """Solve a model file; returns the reading and MiniZinc's own output text."""
