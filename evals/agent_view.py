@@ -81,5 +81,11 @@ def agent_rows(runs: list[list[SampleRecord]]) -> list[list[str]]:
         return []
     rows = [["model calls", *(str(sum(model_calls(r) for r in records)) for records in runs)]]
     for name, count in _COUNTS:
-        rows.append([name, *(str(sum(count(r.agent) for r in records if r.agent)) for records in runs)])
+        rows.append([name, *(_total(records, count) for records in runs)])
     return rows
+
+
+def _total(records: list[SampleRecord], count: Callable[[SolveStats], int]) -> str:
+    """The count over a run's samples; "-" for a run logged before the agent's counts were."""
+    counted = [count(r.agent) for r in records if r.agent]
+    return str(sum(counted)) if counted else "-"
