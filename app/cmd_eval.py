@@ -17,6 +17,7 @@ from optagent.app.options import (
     MaxRepairsOption,
     MaxTokensOption,
     ModelOption,
+    RayOption,
     RoleOption,
     StrategyOption,
     TargetOption,
@@ -93,6 +94,7 @@ def eval_command(
         str | None, typer.Option("--extractor-model", help="model that reads named targets from program output")
     ] = None,
     timeout: Timeout = 60.0,
+    ray: RayOption = None,
     as_json: Json = False,
 ) -> None:
     """Score a model (or a responses file) on a benchmark; the run log makes it resumable."""
@@ -111,7 +113,7 @@ def eval_command(
         data_dir=data,
         ids=_split_ids(ids),
         limit=limit,
-        concurrency=concurrency,
+        concurrency=concurrency * _replicas(base_url),
         workers=workers,
         extractor_model=extractor_model,
         limits=limits,
@@ -136,7 +138,7 @@ def eval_command(
             settings={"timeout_s": timeout},
             **common,
         )
-        result = _run(config, producer, header, read.problems)
+        result = _run(config, producer, header, read.problems, ray)
     else:
         from optagent.app.model_choice import model_roles
         from optagent.evals.producers import AgentProducer
@@ -159,7 +161,7 @@ def eval_command(
                 settings=settings.model_dump(mode="json") | {"trimr": trimr},
                 **common,
             )
-            result = _run(config, AgentProducer(roles, settings, samples), header, [])
+            result = _run(config, AgentProducer(roles, settings, samples), header, [], ray)
     _print_summary(result, as_json)
 
 
@@ -247,7 +249,7 @@ def audit_command(
         )
 
 
-def _run(config, producer, header, pre_warnings: list[str]):
+def _run(config, producer, header, pre_warnings: list[str], ray: str | None = None):
     from rich.console import Console
 
     from optagent.evals.runner import run_eval
@@ -255,7 +257,36 @@ def _run(config, producer, header, pre_warnings: list[str]):
     console = Console(stderr=True, soft_wrap=True)
     for line in pre_warnings:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)
-    return asyncio.run(run_eval(config, producer, header, console=console))
+    if ray is None:
+        return asyncio.run(run_eval(config, producer, header, console=console))
+
+    async def on_cluster():
+        from optagent.evals.cluster import ClusterSandbox
+        from optagent.evals.log import write_atomic
+
+        warnings: list[str] = []
+
+        def warn(line: str) -> None:
+            warnings.append(line)
+            console.print(f"[yellow]warning:[/] {line}", highlight=False)
+
+        cluster = ClusterSandbox(ray, workers=config.workers, warn=warn)
+        try:
+            result = await run_eval(config, producer, header, console=console, sandbox=cluster, warn=warn)
+        finally:
+            if cluster.nodes:
+                write_atomic(config.out / "cluster.json", json.dumps(cluster.summary(), indent=2) + "\n")
+            await cluster.close()
+        return result
+
+    return asyncio.run(on_cluster())
+
+
+def _replicas(base_url: list[str] | None) -> int:
+    """How many model servers `--base-url` names: samples in progress grow with them."""
+    from optagent.agent.models.providers import base_urls
+
+    return max(1, len(base_urls(base_url)))
 
 
 def _print_summary(result, as_json: bool) -> None:

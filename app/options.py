@@ -25,6 +25,13 @@ BaseUrlOption = Annotated[
         help="OpenAI-compatible server URL; several replicas of one model: repeat it or separate with commas",
     ),
 ]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="run the programs on a Ray cluster: auto, ray://HOST:10001, HOST:PORT, or local (one started for the run)",
+    ),
+]
 TrimrOption = Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")]
 StrategyOption = Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element or full")]
 TargetOption = Annotated[str | None, typer.Option("--target", help="solver target, e.g. pyomo, cpmpy, minizinc")]

@@ -90,6 +90,7 @@ class SampleTimings(BaseModel):
     wall_s: float = Field(0.0, description="the whole sample, model calls and executions")
     llm_s: float = Field(0.0, description="sum of model call latencies")
     exec_s: float = Field(0.0, description="wall time of the scored program in the sandbox")
+    finished_at: float | None = Field(None, description="unix time the sample was done, for throughput")
 
 
 class SolveStats(BaseModel):

@@ -138,11 +138,13 @@ async def run_eval(
         MofNCompleteColumn(),
         TextColumn("acc {task.fields[accuracy]}"),
         TextColumn("{task.fields[tokens]} tok"),
+        TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
+        TextColumn("{task.fields[where]}"),
         console=console,
         transient=False,
     )
-    task = progress.add_task(config.benchmark, total=len(pairs), completed=len(done), **stats.fields())
+    task = progress.add_task(config.benchmark, total=len(pairs), completed=len(done), **stats.fields(sandbox))
     limit = asyncio.Semaphore(IN_PROGRESS_PER_REQUEST * config.concurrency)
     workers = config.workers or max(1, min(config.concurrency, os.cpu_count() or 1))
 
@@ -163,12 +165,12 @@ async def run_eval(
             record = _record(problem, sample, produced, score.model_dump(), time.perf_counter() - started)
         await log.append(record)
         stats.add(record)
-        progress.update(task, advance=1, **stats.fields())
+        progress.update(task, advance=1, **stats.fields(pool))
 
+    pool = sandbox
     try:
         with progress:
             async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as group:
-                pool = sandbox
                 if pool is None:
                     pool = Sandbox(workers=workers)
                     stack.push_async_callback(pool.close)
@@ -205,23 +207,40 @@ def _record(problem: Problem, sample: int, produced: Produced, score: dict, wall
             wall_s=wall_s,
             llm_s=sum(c.latency_s for c in produced.calls),
             exec_s=result.timings.wall_s if result else 0.0,
+            finished_at=time.time(),
         ),
     )
 
 
 class _Running:
-    """Running accuracy and tokens for the progress bar."""
+    """Running accuracy, tokens and samples/s for the progress bar, and where the work goes:
+    each cluster node's runs/s (`--ray`), each model replica's state (several `--base-url`)."""
 
     def __init__(self, records: list[SampleRecord]):
         self.records = list(records)
+        self.started = time.monotonic()
+        self.added = 0
 
     def add(self, record: SampleRecord) -> None:
         self.records.append(record)
+        self.added += 1
 
-    def fields(self) -> dict[str, str]:
+    def fields(self, sandbox: object) -> dict[str, str]:
+        from optagent.agent.models.transport import replica_states
+
         graded = [r for r in self.records if r.graded]
         accuracy = f"{sum(r.correct for r in graded) / len(graded):.1%}" if graded else "-"
-        return {"accuracy": accuracy, "tokens": f"{sum(r.tokens.total for r in self.records):,}"}
+        where = []
+        if display := getattr(sandbox, "display", None):
+            where.append(display())
+        if len(replicas := replica_states()) > 1:
+            where.append("models " + " ".join(f"{r.in_flight}{'' if r.up else ' out'}" for r in replicas))
+        return {
+            "accuracy": accuracy,
+            "tokens": f"{sum(r.tokens.total for r in self.records):,}",
+            "rate": f"{self.added / max(time.monotonic() - self.started, 1e-9):.2f}/s",
+            "where": "  ".join(where),
+        }
 
 
 def _extractor(spec: str | None):

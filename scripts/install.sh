@@ -46,5 +46,5 @@ wheel="$(ls "$wheel_dir"/llama_cpp_python-*.whl)"
 "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
 
 echo "installing optagent into $VENV"
-"$VENV/bin/python" -m pip install -q -e ".[llm,synth,chat,dev]" "$wheel"
+"$VENV/bin/python" -m pip install -q -e ".[llm,synth,chat,ray,dev]" "$wheel"
 echo "installed: $("$VENV/bin/optagent" --help >/dev/null && echo optagent ok)"

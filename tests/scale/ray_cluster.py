@@ -1,0 +1,86 @@
+"""A real two-node Ray cluster on loopback for the `ray` tests: a head and a second node, one
+CPU each, a 100 MB object store, fast failure detection, torn down by the pids it started."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from optagent.agent.models.llamacpp_server import free_port
+
+RAY = Path(sys.executable).parent / "ray"
+SMALL = ("--num-cpus=1", "--object-store-memory=100000000", "--node-ip-address=127.0.0.1", "--disable-usage-stats")
+# A dead node is noticed in seconds instead of half a minute; not faster: on a busy 2-core
+# machine a live node misses shorter health checks and is declared dead.
+FAST = {
+    "RAY_AUTH_MODE": "token",
+    "RAY_health_check_period_ms": "1000",
+    "RAY_health_check_timeout_ms": "2000",
+    "RAY_health_check_failure_threshold": "4",
+}
+
+
+class LocalCluster:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.second_manager_port = free_port()
+        self.temp = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths have a limit
+        self.env = {**os.environ, **FAST}
+        self.sessions: list[int] = []
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> LocalCluster:
+        head = [str(RAY), "start", "--head", f"--port={self.port}", "--include-dashboard=false", *SMALL]
+        second = [str(RAY), "start", f"--address={self.address}", f"--node-manager-port={self.second_manager_port}"]
+        for command in (head + [f"--temp-dir={self.temp}"], second + list(SMALL)):
+            # Its own session: every process it leaves running (raylet, GCS, agents, workers) keeps
+            # that session id, whatever title Ray gives it, so the teardown finds them all.
+            starter = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, start_new_session=True
+            )
+            self.sessions.append(starter.pid)
+            _, err = starter.communicate(timeout=120)
+            if starter.returncode != 0:
+                self.stop()
+                raise RuntimeError(f"{' '.join(command)} failed: {err[-2000:]}")
+        return self
+
+    def pids(self) -> list[int]:
+        """Every process of this cluster: those in the sessions of its `ray start` commands."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) in self.sessions and fields[0] != "Z":  # a zombie is gone, waiting to be reaped
+                    found.append(int(entry.name))
+        return found
+
+    def second_raylet(self) -> int:
+        for pid in self.pids():
+            line = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "raylet" in line.split(" ")[0] and f"--node_manager_port={self.second_manager_port}" in line:
+                return pid
+        raise RuntimeError("the second node's raylet is not running")
+
+    def stop(self) -> None:
+        for _ in range(20):
+            pids = self.pids()
+            if not pids:
+                shutil.rmtree(self.temp, ignore_errors=True)
+                return
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)

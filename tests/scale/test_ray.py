@@ -1,0 +1,121 @@
+"""`optagent eval --ray`: a real two-node Ray cluster on loopback, the fake model split over two
+servers, the real sandbox on each node. Same results as one process; a node killed mid-run
+(its raylet) loses no sample and counts none twice; a killed driver resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from optagent.evals.log import read_log
+from tests.evals.conftest import OPTAGENT, last_json, run_cli
+from tests.fake_openai import FakeOpenAI
+from tests.scale.scripted import IDS, reply
+
+pytestmark = pytest.mark.ray
+
+SAMPLES = "3"  # 4 problems x 3 samples
+
+
+def slow_reply(body: dict) -> str:
+    """The same programs, each running about a second: runs are in flight on both nodes."""
+    return reply(body).replace("import json\n", "import json\nimport time\ntime.sleep(1.0)\n", 1)
+
+
+@pytest.fixture(scope="module")
+def servers():
+    with FakeOpenAI(reply=reply, latency_s=0.2) as first, FakeOpenAI(reply=reply, latency_s=0.2) as second:
+        yield first, second
+
+
+def eval_args(datasets, servers, out) -> list[str]:
+    urls = ",".join(server.base_url for server in servers)
+    return [
+        "eval", "logior", "--data", str(datasets), "--model", "vllm/fake-model", "--strategy", "direct",
+        "--ids", IDS, "--samples", SAMPLES, "--base-url", urls, "--concurrency", "3", "--out", str(out), "--json",
+    ]  # fmt: skip
+
+
+def outcome(run) -> dict:
+    return {r.key: (r.correct, r.outcome, r.predicted_objective, r.detail) for r in read_log(run).records}
+
+
+def exactly_once(run) -> list[tuple[str, int]]:
+    lines = (run / "samples.jsonl").read_text().splitlines()
+    keys = [(json.loads(line)["id"], json.loads(line)["sample"]) for line in lines]
+    assert len(keys) == len(set(keys)), "a sample was committed twice"
+    return sorted(keys)
+
+
+def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, ray_cluster):
+    for server in servers:
+        server.reply = reply
+    alone = run_cli(*eval_args(datasets, servers, tmp_path / "alone"))
+    assert alone.returncode == 0, alone.stderr
+    on_ray = run_cli(*eval_args(datasets, servers, tmp_path / "ray"), "--ray", ray_cluster.address, env=ray_cluster.env)
+    assert on_ray.returncode == 0, on_ray.stderr
+    untimed = {"seconds_per_sample": None}
+    assert last_json(on_ray.stdout) | untimed == last_json(alone.stdout) | untimed
+    assert outcome(tmp_path / "ray") == outcome(tmp_path / "alone") and len(outcome(tmp_path / "ray")) == 12
+    nodes = json.loads((tmp_path / "ray" / "cluster.json").read_text())["nodes"]
+    assert len(nodes) == 2 and all(node["runs"] >= 1 and node["lost"] is None for node in nodes)
+    assert sum(node["runs"] for node in nodes) == 9, "one run per sample with a program (prob_002 has none)"
+
+
+def test_a_node_killed_mid_run_loses_nothing_and_counts_once(tmp_path, datasets, servers, ray_cluster):
+    for server in servers:
+        server.reply = slow_reply
+    run = tmp_path / "run"
+    args = [str(OPTAGENT), *eval_args(datasets, servers, run)[:-1], "--ray", ray_cluster.address]
+    driver = subprocess.Popen(args, env=ray_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_lines(run, 2, driver)
+        os.kill(ray_cluster.second_raylet(), signal.SIGKILL)
+        _, err = driver.communicate(timeout=150)
+    finally:
+        driver.kill()
+    assert driver.returncode == 0, err
+    assert "is gone" in err and "run again on the other nodes" in err
+    assert len(exactly_once(run)) == 12
+    summary = json.loads((run / "cluster.json").read_text())
+    lost = [node for node in summary["nodes"] if node["lost"]]
+    assert len(lost) == 1 and summary["resent_runs"] >= 1, (summary, err)
+    assert sum(r.correct for r in read_log(run).records) == 9
+
+
+def test_a_killed_driver_resumes_on_the_cluster(tmp_path, datasets, servers, ray_cluster):
+    for server in servers:
+        server.reply = slow_reply
+    run = tmp_path / "run"
+    args = [str(OPTAGENT), *eval_args(datasets, servers, run), "--ray", ray_cluster.address]
+    driver = subprocess.Popen(args, env=ray_cluster.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_lines(run, 3, driver)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    before = len(exactly_once(run))
+    assert 3 <= before < 12
+    again = run_cli(*args[1:], env=ray_cluster.env)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming {run}: {before} of 12 samples already done" in again.stderr.replace("\n", "")
+    assert len(exactly_once(run)) == 12 and last_json(again.stdout)["correct"] == 9
+
+
+def wait_for_lines(run, count: int, driver: subprocess.Popen, timeout_s: float = 120) -> None:
+    """Until `count` samples whose program ran on the cluster are committed (prob_002's samples
+    have no program: they commit before any node has started)."""
+    deadline = time.monotonic() + timeout_s
+    samples = run / "samples.jsonl"
+    while time.monotonic() < deadline:
+        assert driver.poll() is None, "the driver ended before the test could interrupt it"
+        lines = samples.read_text().splitlines() if samples.exists() else []
+        if sum(json.loads(line)["correct"] for line in lines) >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} samples committed in {timeout_s:g}s")
