@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from optagent.app.options import BaseUrlOption, MaxTokensOption, ModelOption, RoleOption
+from optagent.app.options import BaseUrlOption, MaxTokensOption, ModelOption, RayOption, RoleOption
 from optagent.errors import OptagentError
 
 
@@ -45,6 +45,13 @@ def synth_command(
     timeout: Annotated[float, typer.Option(help="seconds per program run")] = 60.0,
     max_tokens: MaxTokensOption = 4096,
     rng_seed: Annotated[int, typer.Option(help="seed of the seed choice per candidate")] = 0,
+    prefixes: Annotated[
+        bool,
+        typer.Option(
+            "--prefixes/--no-prefixes", help="every well-formed prefix of 3+ steps of a scenario is a candidate too"
+        ),
+    ] = True,
+    ray: RayOption = None,
 ) -> None:
     """Synthesize verified optimization problems (ReSocratic): JSONL, chat SFT export, HF dataset."""
     from pydantic import ValidationError
@@ -66,13 +73,14 @@ def synth_command(
             max_tokens=max_tokens,
             limits=Limits(timeout_s=timeout),
             rng_seed=rng_seed,
+            prefixes=prefixes,
         )
     except ValidationError as error:
         first = error.errors()[0]
         option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "an option"
         raise OptagentError(f"{option}: {first['msg']}; see optagent synth --help") from None
     with model_roles(model, role, base_url=base_url, concurrency=concurrency) as roles:
-        report = asyncio.run(_run(settings, roles, out, seeds))
+        report = asyncio.run(_run(settings, roles, out, seeds, ray))
     from rich.console import Console
     from rich.markdown import Markdown
 
@@ -89,7 +97,7 @@ def synth_command(
         raise typer.Exit(1)
 
 
-async def _run(settings, roles, out: Path, seeds: Path | None):
+async def _run(settings, roles, out: Path, seeds: Path | None, ray: str | None):
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -107,14 +115,33 @@ async def _run(settings, roles, out: Path, seeds: Path | None):
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
     )
+    cluster = None
+    if ray is not None:
+        from optagent.evals.cluster import ClusterSandbox
+
+        cluster = ClusterSandbox(ray, warn=lambda line: bar.console.print(f"[yellow]warning:[/] {line}"))
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("kept", total=settings.n, counts="")
 
         def show(progress) -> None:
             counts = f"kept {progress.kept} · rejected {progress.rejected} · candidates {progress.candidates}"
+            if cluster is not None:
+                counts += f" · {cluster.display()}"
             bar.update(task, completed=min(progress.kept, progress.target), counts=counts)
 
-        return await run_job(settings, roles, out, seeds_dir=seeds, on_start=show, on_candidate=lambda _c, p: show(p))
+        try:
+            return await run_job(
+                settings,
+                roles,
+                out,
+                seeds_dir=seeds,
+                sandbox=cluster,
+                on_start=show,
+                on_candidate=lambda _c, p: show(p),
+            )
+        finally:
+            if cluster is not None:
+                await cluster.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -69,11 +69,14 @@ class NearDuplicateIndex:
         signature.update_batch(list(shingles(text)))
         return signature
 
-    def match(self, text: str, signature: MinHash | None = None) -> tuple[str, float] | None:
-        """The most similar held text at or above the threshold, with its similarity."""
+    def match(self, text: str, signature: MinHash | None = None, family: str | None = None) -> tuple[str, float] | None:
+        """The most similar held text at or above the threshold, with its similarity; texts of
+        `family` (a key and its prefixes, `KEY-p3`, ...) are not counted."""
         signature = signature or self.signature(text)
         best: tuple[str, float] | None = None
         for key in self._lsh.query(signature):
+            if family is not None and (key == family or key.startswith(f"{family}-p")):
+                continue
             similarity = signature.jaccard(self._signatures[key])
             if similarity >= self.threshold and (best is None or similarity > best[1]):
                 best = (key, similarity)
@@ -86,10 +89,10 @@ class NearDuplicateIndex:
         self._lsh.insert(key, signature)
         self._signatures[key] = signature
 
-    def claim(self, key: str, text: str) -> tuple[str, float] | None:
-        """Add `text` unless it nearly duplicates a held one; that one is returned instead."""
+    def claim(self, key: str, text: str, family: str | None = None) -> tuple[str, float] | None:
+        """Add `text` unless it nearly duplicates a held one (outside `family`); that one is returned instead."""
         signature = self.signature(text)
-        found = self.match(text, signature)
+        found = self.match(text, signature, family)
         if found is None:
             self.add(key, text, signature)
         return found
@@ -97,3 +100,8 @@ class NearDuplicateIndex:
     def remove(self, key: str) -> None:
         if self._signatures.pop(key, None) is not None:
             self._lsh.remove(key)
+
+    def remove_family(self, key: str) -> None:
+        """The key and every prefix of it (`KEY-p3`, ...)."""
+        for held in [k for k in self._signatures if k == key or k.startswith(f"{key}-p")]:
+            self.remove(held)

@@ -71,7 +71,8 @@ class _Run:
         self.log = log
         self.on_candidate = on_candidate
         self.kept = sum(c.kept for c in log.candidates)
-        self.done = {c.index for c in log.candidates}
+        self.done = {c.index for c in log.candidates if c.parent is None}
+        self.committed = {c.id for c in log.candidates}
         self.stop = asyncio.Event()
         self._indices = self._pending()
 
@@ -86,10 +87,13 @@ class _Run:
 
     def commit(self, candidate: Candidate) -> None:
         n = self.bench.settings.n
+        if candidate.id in self.committed:  # a prefix committed before a kill, made again on resume
+            return
         if candidate.kept and self.kept >= n:
             self.bench.index.remove(candidate.id)
             return
         self.log.append(candidate)
+        self.committed.add(candidate.id)
         if candidate.kept:
             self.kept += 1
         else:
@@ -106,11 +110,12 @@ class _Run:
                 if index is None:
                     return
                 try:
-                    candidate = await synthesize(self.bench, index)
+                    candidates = await synthesize(self.bench, index)
                 except BaseException:
-                    self.bench.index.remove(candidate_id(index))
+                    self.bench.index.remove_family(candidate_id(index))
                     raise
-                self.commit(candidate)
+                for candidate in candidates[1:] + candidates[:1]:  # its own last: it marks the index done
+                    self.commit(candidate)
         except BaseException:
             self.stop.set()
             raise

@@ -15,6 +15,7 @@ later instead of recording a thousand false rejections.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import time
@@ -223,8 +224,11 @@ async def independent_check(bench: Workbench, cid: str, question: str) -> Answer
     return await solve(problem, roles=bench.roles, sandbox=bench.sandbox, settings=settings)
 
 
-async def synthesize(bench: Workbench, index: int) -> Candidate:
-    """Run candidate `index` through every stage; the returned record says kept or why not.
+async def synthesize(bench: Workbench, index: int) -> list[Candidate]:
+    """Candidate `index` and, with `prefixes` on, each well-formed prefix of 3 or more steps of
+    its scenario (ReSocratic's expansion), every one verified on its own; the records say kept
+    or why not. A prefix is deduplicated against everything held but its own family (it is
+    part of its parent's story by construction) and names its parent.
 
     A kept-so-far scenario holds its place in the duplicate index from the filter stage on;
     the job frees it if the candidate is rejected later or never committed.
@@ -234,24 +238,68 @@ async def synthesize(bench: Workbench, index: int) -> Candidate:
     seeds = pick_seeds(bench.seeds, bench.settings, index)
     tally = _Tally()
     fields: dict[str, object] = {"index": index, "id": cid, "seed_ids": [s.id for s in seeds]}
-
-    def reject(reason: RejectReason, detail: str) -> Candidate:
-        record = Candidate(status="rejected", reason=reason, stage=STAGE_OF[reason], detail=detail, **fields)
-        return tally.fill(record.model_copy(update={"wall_s": time.perf_counter() - started}))
-
     scenario = await write_scenario(bench, index, seeds, tally)
     if isinstance(scenario, str):
-        return reject(RejectReason.MALFORMED_SCENARIO, scenario)
+        return [_rejected(tally, fields, started, RejectReason.MALFORMED_SCENARIO, scenario)]
     fields["scenario"] = scenario
+    fault = _filter(bench, scenario, fields)
+    if fault:
+        return [_rejected(tally, fields, started, *fault)]
+    prefixes = prefixes_of(scenario) if bench.settings.prefixes else []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_checked(bench, scenario, tally, fields, started))]
+            for prefix in prefixes:
+                family = {**fields, "id": f"{cid}-p{len(prefix.steps)}", "parent": cid, "scenario": prefix}
+                tasks.append(group.create_task(_verify(bench, prefix, family, started)))
+    except* Exception as failures:  # noqa: BLE001 - re-raised: the first failure, as one candidate would raise it
+        raise failures.exceptions[0] from None
+    return [task.result() for task in tasks]
+
+
+def prefixes_of(scenario: Scenario) -> list[Scenario]:
+    """The scenario cut after each of its steps from the third on (the whole one excluded),
+    where the cut is a well-formed problem (its objective, a variable and a constraint)."""
+    cuts = [scenario.model_copy(update={"steps": scenario.steps[:k]}) for k in range(3, len(scenario.steps))]
+    return [cut for cut in cuts if format_problem(cut) is None]
+
+
+def _rejected(tally: _Tally, fields: dict[str, object], started: float, reason: RejectReason, detail: str) -> Candidate:
+    record = Candidate(status="rejected", reason=reason, stage=STAGE_OF[reason], detail=detail, **fields)
+    return tally.fill(record.model_copy(update={"wall_s": time.perf_counter() - started}))
+
+
+def _filter(bench: Workbench, scenario: Scenario, fields: dict[str, object]) -> tuple[RejectReason, str] | None:
+    """Format, kind and duplicates; a scenario that passes holds its place in the index."""
     problem = format_problem(scenario)
     if problem:
-        return reject(RejectReason.MALFORMED_SCENARIO, problem)
+        return RejectReason.MALFORMED_SCENARIO, problem
     if scenario.kind not in bench.settings.kinds:
-        return reject(RejectReason.KIND_NOT_REQUESTED, f"kind {scenario.kind.value} was not asked for")
-    duplicate = bench.index.claim(cid, scenario.text)
+        return RejectReason.KIND_NOT_REQUESTED, f"kind {scenario.kind.value} was not asked for"
+    family = fields.get("parent")
+    duplicate = bench.index.claim(str(fields["id"]), scenario.text, family=str(family) if family else None)
     if duplicate is not None:
         fields["duplicate_of"] = duplicate[0]
-        return reject(RejectReason.NEAR_DUPLICATE, f"{duplicate[1]:.2f} similar to {duplicate[0]}")
+        return RejectReason.NEAR_DUPLICATE, f"{duplicate[1]:.2f} similar to {duplicate[0]}"
+    return None
+
+
+async def _verify(bench: Workbench, scenario: Scenario, fields: dict[str, object], started: float) -> Candidate:
+    tally = _Tally()
+    fault = _filter(bench, scenario, fields)
+    if fault:
+        return _rejected(tally, fields, started, *fault)
+    return await _checked(bench, scenario, tally, fields, started)
+
+
+async def _checked(
+    bench: Workbench, scenario: Scenario, tally: _Tally, fields: dict[str, object], started: float
+) -> Candidate:
+    """A scenario past the filter: questions, the author's program, the independent check."""
+    cid = str(fields["id"])
+
+    def reject(reason: RejectReason, detail: str) -> Candidate:
+        return _rejected(tally, fields, started, reason, detail)
 
     plain = await back_translate(bench, scenario, tally, table=False)
     table = await back_translate(bench, scenario, tally, table=True)

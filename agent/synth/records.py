@@ -102,6 +102,7 @@ class Candidate(BaseModel):
     detail: str = Field(default="", description="one line on why, when rejected")
     scenario: Scenario | None = None
     duplicate_of: str | None = None
+    parent: str | None = Field(default=None, description="for a prefix: the id of the full scenario's candidate")
     questions: Questions | None = None
     solution: Solution | None = None
     check: Solution | None = Field(default=None, description="the agent's own solve of the plain question")

@@ -32,9 +32,37 @@ def size_bucket(size: int) -> str:
     return "small" if size <= 4 else "medium" if size <= 8 else "large"
 
 
+class ScenarioYield(BaseModel):
+    """Kept problems per scenario written, counting its prefixes (ReSocratic) or not."""
+
+    scenarios: int = Field(description="scenarios the synthesizer wrote: candidates that are no prefix")
+    kept_whole: int = Field(description="kept problems that are a whole scenario")
+    prefixes: int = Field(0, description="prefix candidates")
+    kept_prefixes: int = 0
+    calls_whole: int = Field(0, description="model calls spent on whole scenarios")
+    calls_prefixes: int = 0
+
+    def rows(self) -> list[str]:
+        def row(name: str, kept: int, calls: int) -> str:
+            per_call = f"{kept / calls:.3f}" if calls else "-"
+            return f"| {name} | {kept} | {kept / max(self.scenarios, 1):.2f} | {calls:,} | {per_call} |"
+
+        return [
+            "| counted | kept | kept per scenario | model calls | kept per call |",
+            "|---|---:|---:|---:|---:|",
+            row("whole scenarios only (what --no-prefixes keeps)", self.kept_whole, self.calls_whole),
+            row(
+                f"with their {self.prefixes} prefixes",
+                self.kept_whole + self.kept_prefixes,
+                self.calls_whole + self.calls_prefixes,
+            ),
+        ]
+
+
 class SynthReport(BaseModel):
     candidates: int
     kept: int
+    per_scenario: ScenarioYield | None = None
     target: int = Field(description="problems asked for (--n)")
     stages: list[StageYield]
     reasons: dict[RejectReason, int]
@@ -61,6 +89,9 @@ class SynthReport(BaseModel):
             "|---|---:|---:|---:|",
         ]
         lines += [f"| {s.stage.value} | {s.entered} | {s.passed} | {s.rate:.0%} |" for s in self.stages]
+        if self.per_scenario is not None:
+            lines += ["", f"## Yield per scenario ({self.per_scenario.scenarios} scenarios written)"]
+            lines += self.per_scenario.rows()
         lines += ["", "## Rejections per reason", "| reason | candidates | share of candidates |", "|---|---:|---:|"]
         for reason, count in sorted(self.reasons.items(), key=lambda item: -item[1]):
             lines.append(f"| {reason.value} | {count} | {count / max(self.candidates, 1):.0%} |")
@@ -104,9 +135,20 @@ def build_report(
     by_stage: Counter[str] = Counter()
     for candidate in candidates:
         by_stage.update(candidate.tokens_by_stage)
+    whole = [c for c in candidates if c.parent is None]
+    prefixes = [c for c in candidates if c.parent is not None]
+    per_scenario = ScenarioYield(
+        scenarios=len(whole),
+        kept_whole=sum(c.kept for c in whole),
+        prefixes=len(prefixes),
+        kept_prefixes=sum(c.kept for c in prefixes),
+        calls_whole=sum(c.tokens.calls for c in whole),
+        calls_prefixes=sum(c.tokens.calls for c in prefixes),
+    )
     return SynthReport(
         candidates=len(candidates),
         kept=len(kept),
+        per_scenario=per_scenario,
         target=target,
         stages=stages,
         reasons=dict(Counter(c.reason for c in candidates if c.reason is not None)),

@@ -31,6 +31,10 @@ class SynthSettings(BaseModel):
     max_tokens: int | None = Field(default=4096, ge=64)
     limits: Limits = Field(default_factory=lambda: Limits(timeout_s=60.0))
     rng_seed: int = Field(default=0, description="seed choice per candidate is a function of this and its index")
+    prefixes: bool = Field(
+        default=True,
+        description="every well-formed prefix of 3 or more steps of a scenario is a candidate too (ReSocratic)",
+    )
 
     @field_validator("kinds")
     @classmethod

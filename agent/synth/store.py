@@ -4,8 +4,9 @@ Appending a candidate line (write, flush, fsync) is the commit point, as in the 
 log (`optagent.evals.log`), whose atomic header write and revision helper this reuses; its
 `RunLog` itself is not reused because its records and header are the eval's. A job killed
 at any moment loses at most the candidates in flight, never a committed one: on resume a
-torn last line is cut off, each candidate index counts once (the first committed line wins)
-and the indices not yet committed are done again.
+torn last line is cut off, each candidate id counts once (the first committed line wins)
+and the indices whose own candidate is not committed yet are done again (with their prefixes:
+those committed before the kill are not committed twice).
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ def read_header(out: Path) -> JobHeader:
 def read_candidates(out: Path) -> tuple[list[Candidate], list[str], int]:
     """Committed candidates, one line per unreadable line, and the length of the good part."""
     lines, problems, good_bytes = read_committed_lines(out / CANDIDATES_FILE, Candidate, "candidate", "job")
-    found: dict[int, Candidate] = {}
+    found: dict[str, Candidate] = {}
     for candidate in lines:
-        found.setdefault(candidate.index, candidate)
-    return sorted(found.values(), key=lambda c: c.index), problems, good_bytes
+        found.setdefault(candidate.id, candidate)
+    return sorted(found.values(), key=lambda c: (c.index, c.id)), problems, good_bytes
 
 
 def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str | None:

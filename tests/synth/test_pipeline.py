@@ -60,6 +60,7 @@ def job(tmp_path_factory):
         dedup_threshold=0.8,
         repairs=1,
         kinds=(SynthKind.LP, SynthKind.MILP, SynthKind.CP),
+        prefixes=False,  # one candidate per scripted scenario; prefixes: tests/synth/test_prefixes.py
     )
     out = tmp_path_factory.mktemp("synth") / "job"
     report = asyncio.run(run_job(settings, script.roles(), out, workers=2))

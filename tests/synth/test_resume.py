@@ -19,7 +19,7 @@ from optagent.agent.synth.store import CANDIDATES_FILE, read_candidates
 from optagent.errors import OptagentError
 from tests.synth.script import SynthScript, fresh_workshop
 
-SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8}
+SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8, "prefixes": False}
 CHILD = f"""
 import asyncio, sys
 sys.path.insert(0, {str(Path(__file__).parents[2])!r})
