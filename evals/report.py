@@ -19,6 +19,7 @@ from optagent.evals.agent_view import agent_rows, transcripts
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
 from optagent.evals.metrics import RULE_NAMES, Group, Summary, summarize, verdict
 from optagent.evals.plots import bar_chart, histogram
+from optagent.evals.throughput import throughput_rows
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _COST_TITLE = "Tokens and time per sample"
@@ -122,6 +123,9 @@ def tables(runs: list[Run]) -> list[Table]:
         )
     )
     out.append(Table(title=_COST_TITLE, headers=["", *labels], rows=_cost_rows(summaries)))
+    if throughput := throughput_rows([(run.path, run.records) for run in runs]):
+        note = "samples/s over the span from the first sample's start to the last one's end (a resumed run's span includes the pause)"
+        out.append(Table(title="Throughput", headers=["", *labels], rows=throughput, note=note))
     if agent := agent_rows([run.records for run in runs]):
         out.append(Table(title="What the agent did", headers=["", *labels], rows=agent))
     out += _trimr_tables(runs)

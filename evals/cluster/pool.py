@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optagent.errors import OptagentError
-from optagent.evals.cluster.connect import LOCAL, Node, connect, live_nodes, ray_module
+from optagent.evals.cluster.connect import Node, connect, live_nodes, ray_module
 from optagent.solvers.result import ExecResult, Language, Limits
 
 
@@ -81,7 +81,7 @@ class ClusterSandbox:
             if isinstance(name, BaseException):
                 self._lose(slots, f"its sandbox did not start ({type(name).__name__}: {str(name).splitlines()[0]})")
             else:
-                slots.name = f"{name}:{slots.node.address}" if self.address != LOCAL else slots.node.address
+                slots.name = f"{name}-{slots.node.id[:6]}"  # several nodes may share a host and an address
                 slots.started = time.monotonic()
         if not any(n.lost is None for n in self.nodes):
             raise OptagentError(f"no Ray node could start a sandbox at {self.address}; see the warnings above")
@@ -91,7 +91,7 @@ class ClusterSandbox:
             return
         slots.lost = why
         self.warn(
-            f"Ray node {slots.name or slots.node.address} is gone ({why}); its {slots.busy} runs in flight "
+            f"Ray node {slots.name or slots.node.id[:6]} is gone ({why}); its {slots.busy} runs in flight "
             "run again on the other nodes"
         )
         ray_module().kill(slots.actor, no_restart=True)
@@ -147,7 +147,7 @@ class ClusterSandbox:
     def display(self) -> str:
         """Per node: runs per second, or why it is gone; for the live progress line."""
         return "  ".join(
-            f"{n.name or n.node.address} " + (f"{n.rate():.1f}/s" if n.lost is None else "gone") for n in self.nodes
+            f"{n.name or n.node.id[:6]} " + (f"{n.rate():.1f}/s" if n.lost is None else "gone") for n in self.nodes
         )
 
     def summary(self) -> dict[str, Any]:
@@ -156,7 +156,7 @@ class ClusterSandbox:
             "address": self.address,
             "resent_runs": self.resent,
             "nodes": [
-                {"node": n.name or n.node.address, "slots": n.slots, "runs": n.runs, "exec_s": round(n.exec_s, 3),
+                {"node": n.name or n.node.id[:6], "address": n.node.address, "slots": n.slots, "runs": n.runs, "exec_s": round(n.exec_s, 3),
                  "runs_per_s": round(n.rate(), 3), "lost": n.lost}
                 for n in self.nodes
             ],

@@ -65,6 +65,11 @@ def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, r
     nodes = json.loads((tmp_path / "ray" / "cluster.json").read_text())["nodes"]
     assert len(nodes) == 2 and all(node["runs"] >= 1 and node["lost"] is None for node in nodes)
     assert sum(node["runs"] for node in nodes) == 9, "one run per sample with a program (prob_002 has none)"
+    report = run_cli("report", tmp_path / "ray", "--out", tmp_path / "report")
+    assert report.returncode == 0, report.stderr
+    markdown = (tmp_path / "report.md").read_text()
+    assert "## Throughput" in markdown and "| samples/s |" in markdown and "| bound by | model |" in markdown
+    assert markdown.count("runs on 1 slots") == 2
 
 
 def test_a_node_killed_mid_run_loses_nothing_and_counts_once(tmp_path, datasets, servers, ray_cluster):
@@ -86,6 +91,8 @@ def test_a_node_killed_mid_run_loses_nothing_and_counts_once(tmp_path, datasets,
     lost = [node for node in summary["nodes"] if node["lost"]]
     assert len(lost) == 1 and summary["resent_runs"] >= 1, (summary, err)
     assert sum(r.correct for r in read_log(run).records) == 9
+    report = run_cli("report", run, "--out", tmp_path / "report")
+    assert report.returncode == 0 and "gone (" in (tmp_path / "report.md").read_text(), summary
 
 
 def test_a_killed_driver_resumes_on_the_cluster(tmp_path, datasets, servers, ray_cluster):

@@ -25,6 +25,10 @@ def test_eval_spreads_over_two_servers_and_records_which_answered(tmp_path, data
         assert len(calls) == 8
         assert {call.endpoint for call in calls} == {first.base_url, second.base_url}
     assert len(first.requests) >= 4 and len(second.requests) >= 4
+    report = run_cli("report", tmp_path / "a", "--out", tmp_path / "report")
+    assert report.returncode == 0, report.stderr
+    markdown = (tmp_path / "report.md").read_text()
+    assert "## Throughput" in markdown and "over 8 samples" in markdown and "node " not in markdown
 
 
 def test_a_base_url_that_is_not_a_url_is_one_line(tmp_path, datasets):
