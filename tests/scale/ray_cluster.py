@@ -1,5 +1,6 @@
-"""A real two-node Ray cluster on loopback for the `ray` tests: a head and a second node, one
-CPU each, a 100 MB object store, fast failure detection, torn down by the pids it started."""
+"""A real Ray cluster on loopback for the `ray` tests and bench/scale.py: a head and (by default)
+a second node, one CPU each, a 100 MB object store, fast failure detection, torn down by the
+processes it started."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ FAST = {
 
 
 class LocalCluster:
-    def __init__(self) -> None:
+    def __init__(self, nodes: int = 2, cpus: int = 1) -> None:
+        self.nodes = nodes
+        self.small = (f"--num-cpus={cpus}", *SMALL[1:])
         self.port = free_port()
         self.second_manager_port = free_port()
         self.temp = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths have a limit
@@ -40,9 +43,10 @@ class LocalCluster:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> LocalCluster:
-        head = [str(RAY), "start", "--head", f"--port={self.port}", "--include-dashboard=false", *SMALL]
+        head = [str(RAY), "start", "--head", f"--port={self.port}", "--include-dashboard=false", *self.small]
         second = [str(RAY), "start", f"--address={self.address}", f"--node-manager-port={self.second_manager_port}"]
-        for command in (head + [f"--temp-dir={self.temp}"], second + list(SMALL)):
+        second += self.small
+        for command in [head + [f"--temp-dir={self.temp}"], second][: self.nodes]:
             # Its own session: every process it leaves running (raylet, GCS, agents, workers) keeps
             # that session id, whatever title Ray gives it, so the teardown finds them all.
             starter = subprocess.Popen(
