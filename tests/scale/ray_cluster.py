@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -35,7 +36,9 @@ class LocalCluster:
         self.port = free_port()
         self.second_manager_port = free_port()
         self.temp = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths have a limit
-        self.env = {**os.environ, **FAST}
+        token = self.temp / "auth_token"  # its own token: never the user's ~/.ray, ready on a fresh machine
+        token.write_text(secrets.token_hex(32))
+        self.env = {**os.environ, **FAST, "RAY_AUTH_TOKEN_PATH": str(token)}
         self.sessions: list[int] = []
 
     @property

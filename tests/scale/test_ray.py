@@ -72,6 +72,36 @@ def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, r
     assert markdown.count("runs on 1 slots") == 2
 
 
+def test_synthesis_runs_its_programs_on_the_cluster(tmp_path, ray_cluster, monkeypatch):
+    import asyncio
+
+    from optagent.agent.synth.job import run_job
+    from optagent.agent.synth.settings import SynthSettings
+    from optagent.evals.cluster import ClusterSandbox
+    from tests.synth.script import SynthScript, workshop
+
+    for name, value in ray_cluster.env.items():  # before Ray is imported: it reads its auth settings then
+        monkeypatch.setenv(name, value)
+    import ray
+
+    settings = SynthSettings(n=10, max_candidates=1, concurrency=1, dedup_threshold=0.8)
+    cluster = ClusterSandbox(ray_cluster.address)
+
+    async def job():
+        try:
+            return await run_job(settings, SynthScript([workshop("Alder")]).roles(), tmp_path / "job", sandbox=cluster)
+        finally:
+            await cluster.close()
+
+    try:
+        report = asyncio.run(job())
+    finally:
+        ray.shutdown()
+    assert report.kept == 3 and report.per_scenario.kept_prefixes == 2, "the scenario and its two prefixes"
+    runs = [node["runs"] for node in cluster.summary()["nodes"]]
+    assert len(runs) == 2 and sum(runs) >= 6, "an author's and a check's program per candidate, on the nodes"
+
+
 def test_a_node_killed_mid_run_loses_nothing_and_counts_once(tmp_path, datasets, servers, ray_cluster):
     for server in servers:
         server.reply = slow_reply
