@@ -7,12 +7,13 @@ rich, the LaTeX shown as code (`latex=False`).
 
 from __future__ import annotations
 
-import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from optagent.agent.answer import Answer, AnswerOutcome
+from optagent.agent.explanation import Row, number, objective_row, solution_rows
 
 if TYPE_CHECKING:
     from optagent.agent.formulation import Formulation, Understanding
@@ -28,7 +29,7 @@ WORKING: dict[str | None, str] = {
     "write_code": "Running the solver…",
     "repair": "Running the repaired program…",
     "execute": "Checking the result…",
-    "diagnose": "Finishing…",
+    "diagnose": "Checking the result…",
     "judge": "Acting on the review…",
     "verify": "Acting on the self-check…",
     "finish": "Explaining the result…",
@@ -48,14 +49,6 @@ class Step(BaseModel):
 
     title: str | None = None
     body: str
-
-
-def number(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, float) and math.isfinite(value) and abs(value - round(value)) < 1e-9 and abs(value) < 1e15:
-        return f"{round(value):,}"
-    return f"{value:,.6g}" if isinstance(value, float) else f"{value:,}"
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -152,12 +145,27 @@ def run_md(result: ExecResult) -> str:
     return "\n\n".join(lines)
 
 
-def values_table(values: dict[str, Any]) -> str:
-    rows = list(values.items())
-    lines = ["| variable | value |", "|---|---:|"]
-    lines += [f"| {name} | {number(value)} |" for name, value in rows[:MAX_TABLE_ROWS]]
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _meaning(row: Row) -> str:
+    """What the row's name means, unless that is just the name again ("tables": tables)."""
+    plain = re.sub(r"\W+", "", row.described.lower())
+    return "" if plain == re.sub(r"\W+", "", row.base.lower()) else row.described
+
+
+def values_table(rows: list[Row]) -> str:
+    """Each variable's value beside its meaning (a meaning column only when one is known)."""
+    meanings = any(_meaning(row) for row in rows)
+    lines = ["| variable | meaning | value |", "|---|---|---:|"] if meanings else ["| variable | value |", "|---|---:|"]
+    for row in rows[:MAX_TABLE_ROWS]:
+        middle = f" {_cell(_meaning(row)) or '—'} |" if meanings else ""
+        lines.append(f"| {_cell(row.name)} |{middle} {number(row.value)} |")
     if len(rows) > MAX_TABLE_ROWS:
-        lines.append(f"| … {len(rows) - MAX_TABLE_ROWS} more | download the program to see all |")
+        lines.append(
+            f"| … {len(rows) - MAX_TABLE_ROWS} more |{' |' if meanings else ''} download the program to see all |"
+        )
     return "\n".join(lines)
 
 
@@ -172,15 +180,17 @@ def answer_md(answer: Answer) -> str:
     """The headline, the objective, the table of variable values and the explanation."""
     headline = _HEADLINES.get(answer.outcome, f"I could not solve it ({answer.outcome.value})")
     parts = [f"**{headline}**" + (f": {answer.detail}" if answer.detail else "")]
-    if answer.objective is not None:
+    goal = objective_row(answer.objective, answer.formulation, answer.understanding)
+    if goal is not None:
         sense = answer.formulation.objective.sense if answer.formulation else ""
         parts.append(
-            f"**Objective{f' ({sense})' if sense in ('minimize', 'maximize') else ''}: {number(answer.objective)}**"
+            f"**Objective{f' ({sense})' if sense in ('minimize', 'maximize') else ''}: {number(goal.value)}**"
+            + (f" · {goal.described}" if goal.described else "")
         )
     if answer.values:
-        parts.append(values_table(answer.values))
+        parts.append(values_table(solution_rows(answer.values, answer.formulation, answer.understanding)))
     if answer.explanation:
-        parts.append(answer.explanation)
+        parts.append(answer.explanation + (f"\n\n_{answer.explanation_note}_" if answer.explanation_note else ""))
     elif answer.outcome not in _HEADLINES:
         parts.append("Try stating the problem again with every number it needs, or choose a stronger model.")
     return "\n\n".join(parts)

@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings
 from optagent.app.chat_data import Table
+from optagent.app.chat_examples import EXAMPLE
 from optagent.errors import OptagentError
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ TurnKind = Literal["solve", "answer", "other", "data", "refused", "failed", "sto
 
 OFF_TOPIC = (
     "I model and solve optimization problems, so I cannot help with that. Describe a decision "
-    "problem instead, for example: *A bakery makes bread ($3 profit) and cake ($5 profit) with "
-    "80 hours of oven time; bread takes 1 h, cake 2 h. How many of each maximize profit?*"
+    f"problem instead, for example: *{EXAMPLE}*"
 )
 START_A_MODEL = (
     "Start a model server and choose it in the model menu: `optagent serve Qwen/Qwen3-8B` on a GPU machine, "

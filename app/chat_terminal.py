@@ -49,31 +49,58 @@ def print_history(console: Console, turns: list) -> None:
             print_step(console, step)
 
 
+def print_notice(console: Console, notice: str) -> None:
+    console.print(notice.replace("**", ""), style="yellow", markup=False)
+
+
 class TerminalChat:
-    def __init__(self, console: Console, chat: ChatSession, roles: ModelRoles, spec: str, conversation: str) -> None:
+    def __init__(
+        self,
+        console: Console,
+        chat: ChatSession,
+        roles: ModelRoles,
+        spec: str,
+        conversation: str,
+        base_url: str | None = None,
+    ) -> None:
         self.console = console
         self.chat = chat
         self.roles = roles
         self.spec = spec
         self.conversation = conversation
+        self.base_url = base_url
         self.data: Table | None = None
 
     async def turn(self, message: str) -> None:
+        """One message: its steps and answer; the endpoints are probed again beside it, and
+        when no reply came the probe's notice is printed (the status line is current)."""
         from optagent.agent.graph import AgentEvent
+        from optagent.app.chat_models import model_menu
 
         data, self.data = self.data, None
         samples = self.chat.settings.sample_count
-        with self.console.status(WORKING[None]) as status:
-            async for item in self.chat.send(self.conversation, message, roles=self.roles, model=self.spec, data=data):
-                if isinstance(item, AgentEvent):
-                    for step in event_steps(item, latex=False, samples=samples):
-                        print_step(self.console, step)
-                    status.update(WORKING.get(item.node, "Working…"))
-                elif item.answer is not None:
-                    print_step(self.console, turn_steps(item, latex=False)[-1])
-                else:
-                    style = "bold red" if item.kind == "failed" else ""
-                    self.console.print(item.reply, style=style, markup=False)
+        probe = asyncio.create_task(model_menu(self.spec, self.base_url))
+        replied = False
+        try:
+            with self.console.status(WORKING[None]) as status:
+                async for item in self.chat.send(
+                    self.conversation, message, roles=self.roles, model=self.spec, data=data
+                ):
+                    if isinstance(item, AgentEvent):
+                        replied = True
+                        for step in event_steps(item, latex=False, samples=samples):
+                            print_step(self.console, step)
+                        status.update(WORKING.get(item.node, "Working…"))
+                    elif item.answer is not None:
+                        print_step(self.console, turn_steps(item, latex=False)[-1])
+                    else:
+                        replied = replied or item.kind in ("answer", "other")
+                        style = "bold red" if item.kind == "failed" else ""
+                        self.console.print(item.reply, style=style, markup=False)
+            if not replied and (notice := (await probe).notice):
+                print_notice(self.console, notice)
+        finally:
+            probe.cancel()
 
     async def save(self, folder: Path) -> None:
         from optagent.app.chat_export import export_files
@@ -120,13 +147,14 @@ class TerminalChat:
             loop.remove_signal_handler(signal.SIGINT)
 
 
-def _choose_model(loop: asyncio.AbstractEventLoop, model: str | None, base_url: str | None) -> str:
+def _choose_model(loop: asyncio.AbstractEventLoop, model: str | None, base_url: str | None) -> tuple[str, str]:
+    """The model to talk to, and the notice to print when its endpoint does not answer now."""
     from optagent.app.chat_models import model_menu
 
     menu = loop.run_until_complete(model_menu(model, base_url))
     if not menu.specs:
         raise OptagentError(menu.notice.replace("**", ""))
-    return menu.specs[0]
+    return menu.specs[0], menu.notice
 
 
 def run_terminal(
@@ -141,12 +169,14 @@ def run_terminal(
     loop = asyncio.new_event_loop()
     chat = ChatSession(store, settings=settings)
     try:
-        spec = _choose_model(loop, model, base_url)
+        spec, notice = _choose_model(loop, model, base_url)
         roles = ModelRoles.from_specs(spec, **({"base_url": base_url} if base_url else {}))
         loop.run_until_complete(chat.__aenter__())
-        session = TerminalChat(console, chat, roles, spec, conversation or uuid.uuid4().hex)
+        session = TerminalChat(console, chat, roles, spec, conversation or uuid.uuid4().hex, base_url)
         print_history(console, loop.run_until_complete(chat.turns(session.conversation)))
         console.print(f"[dim]conversation {session.conversation} · model {spec} · {HELP}[/dim]")
+        if notice:
+            print_notice(console, notice)
         while True:
             try:
                 line = console.input("[bold green]you>[/bold green] ").strip()

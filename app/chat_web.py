@@ -6,7 +6,8 @@ explanation) is a plain message. The conversation id lives in the browser's loca
 (`gr.BrowserState`, with a secret kept next to the store so it survives a restart) and the
 turns live in the SQLite store, so a reload or a server restart shows the conversation
 again. The page never depends on a model answering: the endpoints are probed when the page
-loads, and when none answers the chat says how to start one.
+loads and again with each message, and when none answers the notice above the chat says
+how to start one (cleared as soon as a model replies).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optagent.app.chat_examples import EXAMPLE, EXAMPLE_CHANGE
 from optagent.app.chat_render import (
     LATEX_DELIMITERS,
     WORKING,
@@ -33,13 +35,12 @@ if TYPE_CHECKING:
 
     from optagent.agent.context import AgentSettings
     from optagent.agent.models import ModelRoles
+    from optagent.app.chat_models import ModelMenu
     from optagent.app.chat_session import ChatSession, Turn
 
 PLACEHOLDER = (
-    "**Describe an optimization problem in plain language.** For example: *A workshop makes tables "
-    "($70 profit, 4 h carpentry, 2 h finishing) and chairs ($50, 3 h, 1 h) with 240 carpentry and 100 "
-    "finishing hours a week; at most 60 chairs sell. What should it make?* Then ask for changes: "
-    "*what if only 50 chairs sell?* Attach a CSV or Excel table as data."
+    f"**Describe an optimization problem in plain language.** For example: *{EXAMPLE}* Then ask for "
+    f"changes: *{EXAMPLE_CHANGE}* Attach a CSV or Excel table as data."
 )
 CSS = "#optagent-chat .message-wrap table { font-variant-numeric: tabular-nums; } footer { display: none !important; }"
 
@@ -69,13 +70,12 @@ class WebChat:
         *,
         model: str | None = None,
         base_url: str | None = None,
-        roles: dict[str, ModelRoles] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.model = model
         self.base_url = base_url
-        self._roles: dict[str, ModelRoles] = dict(roles or {})
+        self._roles: dict[str, ModelRoles] = {}
         self._session: ChatSession | None = None
         self._opening = asyncio.Lock()
 
@@ -131,7 +131,7 @@ class WebChat:
             turns, notices = [], [f"**The chat store cannot be used**: {error}"]
         menu = await model_menu(self.model, self.base_url)
         specs = list(dict.fromkeys([*self._roles, *menu.specs]))
-        if menu.notice and not self._roles:
+        if menu.notice:
             notices.append(menu.notice)
         files = await self._safe_downloads(conversation, turns)
         dropdown = gr.Dropdown(choices=specs, value=specs[0] if specs else None)
@@ -150,7 +150,36 @@ class WebChat:
     async def send(
         self, box: dict[str, Any] | None, history: list[dict[str, Any]], spec: str | None, conversation: str | None
     ) -> AsyncIterator[tuple[Any, ...]]:
-        """Stream one turn into the chat: the user's message, each step, then the answer."""
+        """Stream one turn into the chat: the user's message, each step, then the answer.
+
+        The endpoints are probed again beside the turn, so the notice above the chat says
+        what holds now: cleared as soon as the model replies, else the probe's finding.
+        """
+        import gradio as gr
+
+        from optagent.app.chat_models import model_menu
+
+        probe = asyncio.create_task(model_menu(self.model, self.base_url))
+        status = _Status(probe)
+        try:
+            async for chatbot, box_update, files in self._turn(box, history, spec, conversation, probe, status):
+                yield chatbot, box_update, files, status.notice(), status.menu(spec)
+            if not status.answered:
+                await asyncio.wait([probe])
+            # the last update restates the box: one that skips it can leave the page's box locked
+            yield gr.skip(), gr.MultimodalTextbox(interactive=True), gr.skip(), status.notice(), status.menu(spec)
+        finally:
+            probe.cancel()
+
+    async def _turn(
+        self,
+        box: dict[str, Any] | None,
+        history: list[dict[str, Any]],
+        spec: str | None,
+        conversation: str | None,
+        probe: asyncio.Task[ModelMenu],
+        status: _Status,
+    ) -> AsyncIterator[tuple[Any, ...]]:
         import gradio as gr
 
         from optagent.agent.graph import AgentEvent
@@ -168,6 +197,9 @@ class WebChat:
         locked = gr.MultimodalTextbox(value=None, interactive=False)
         yield history, locked, gr.skip()
         spec = spec or self.model or next(iter(self._roles), None)
+        if not spec:  # none answered when the page loaded: one may answer now
+            menu = await probe
+            spec = menu.specs[0] if menu.specs else None
         try:
             if not spec:
                 raise OptagentError("no model is chosen and none answers. " + self._start_hint())
@@ -184,6 +216,7 @@ class WebChat:
         samples = self.settings.sample_count
         async for item in session.send(conversation, text, roles=roles, model=spec, data=data):
             history.pop()
+            status.replied(item)
             if isinstance(item, AgentEvent):
                 history += [_message(step) for step in event_steps(item, latex=True, samples=samples)]
                 history.append(_message(Step(title="Working", body=WORKING.get(item.node, "Working…")), pending=True))
@@ -212,6 +245,50 @@ class WebChat:
         history = [m for m in (history or []) if (m.get("metadata") or {}).get("status") != "pending"]
         history.append({"role": "assistant", "content": "Stopped before an answer. Send a message to go on."})
         return history, gr.MultimodalTextbox(value=None, interactive=True)
+
+
+class _Status:
+    """The notice above the chat during one turn: the probe's finding until the model replies."""
+
+    def __init__(self, probe: asyncio.Task[ModelMenu]) -> None:
+        self.probe = probe
+        self.answered = False
+        self._shown: str | None = None
+        self._refilled = False
+
+    def replied(self, item: object) -> None:
+        from optagent.agent.graph import AgentEvent
+        from optagent.app.chat_session import Turn
+
+        # an agent step comes after the triage call answered; so does a solved, answered or off-topic turn
+        if isinstance(item, AgentEvent) or (isinstance(item, Turn) and item.kind in ("solve", "answer", "other")):
+            self.answered = True
+
+    def _text(self) -> str | None:
+        if self.answered:
+            return ""
+        if self.probe.done() and not self.probe.cancelled() and self.probe.exception() is None:
+            return self.probe.result().notice
+        return None
+
+    def notice(self) -> Any:
+        import gradio as gr
+
+        text = self._text()
+        if text is None or text == self._shown:
+            return gr.skip()
+        self._shown = text
+        return gr.Markdown(value=text, visible=bool(text))
+
+    def menu(self, chosen: str | None) -> Any:
+        """The model menu, refilled once when the page had none and the probe found some."""
+        import gradio as gr
+
+        if chosen or self._refilled or not self.probe.done() or self.probe.cancelled() or self.probe.exception():
+            return gr.skip()
+        self._refilled = True
+        specs = self.probe.result().specs
+        return gr.Dropdown(choices=specs, value=specs[0]) if specs else gr.skip()
 
 
 def _secret(store: Path) -> str:
@@ -265,19 +342,31 @@ def build_page(chat: WebChat) -> gr.Blocks:
         )
 
         page.load(chat.load, inputs=[conversation], outputs=[conversation, chatbot, model, notice, downloads])
-        running = box.submit(chat.send, inputs=[box, chatbot, model, conversation], outputs=[chatbot, box, downloads])
+        running = box.submit(
+            chat.send, inputs=[box, chatbot, model, conversation], outputs=[chatbot, box, downloads, notice, model]
+        )
         stop.click(chat.stopped, inputs=[chatbot], outputs=[chatbot, box], cancels=[running])
         new.click(chat.new_conversation, outputs=[conversation, chatbot, downloads])
     return page
 
 
-def serve(chat: WebChat, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
-    """Start the page; `block=False` returns at once (tests), the page keeps serving."""
+def serve(
+    chat: WebChat,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    credentials: list[tuple[str, str]] | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Start the page, behind Gradio's login when `credentials` are given; `block=False`
+    returns at once (tests), the page keeps serving."""
     page = build_page(chat)
     try:
         page.queue(default_concurrency_limit=4).launch(
             server_name=host,
             server_port=port,
+            auth=credentials,
+            auth_message="optagent chat: log in with the user and password the chat was started with.",
             prevent_thread_lock=not block,
             show_error=True,
             quiet=True,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.options import BaseUrlOption, StrategyOption, TargetOption
 from optagent.errors import OptagentError
 
@@ -25,12 +26,19 @@ def chat_command(
         ),
     ] = None,
     base_url: BaseUrlOption = None,
-    strategy: StrategyOption = "orthought",
+    strategy: StrategyOption = CHAT_STRATEGY,
     target: TargetOption = None,
     store: Annotated[Path | None, typer.Option(help="SQLite file holding the conversations")] = None,
     conversation: Annotated[
         str | None, typer.Option(help="terminal: the conversation to continue (default: a new one)")
     ] = None,
+    auth: Annotated[
+        str | None, typer.Option(help="USER:PASSWORD the web page asks for (required off loopback)")
+    ] = None,
+    auth_file: Annotated[Path | None, typer.Option(help="file of USER:PASSWORD lines the web page accepts")] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="serve a non-loopback --host without a login (a trusted network)")
+    ] = False,
 ) -> None:
     """Chat about an optimization problem: steps as they happen, follow-ups change the model."""
     from optagent.agent.context import AgentSettings
@@ -50,10 +58,17 @@ def chat_command(
         split_spec(spec)
     store = store or default_store()
     if terminal:
+        if auth is not None or auth_file is not None or no_auth:
+            raise OptagentError(
+                "--auth, --auth-file and --no-auth are for the web page; leave them out with --terminal"
+            )
         from optagent.app.chat_terminal import run_terminal
 
         run_terminal(store, settings, model=spec, base_url=base_url, conversation=conversation)
         return
+    from optagent.app.chat_auth import access
+
+    login = access(host, port, auth=auth, auth_file=auth_file, no_auth=no_auth)
     import importlib.util
 
     if importlib.util.find_spec("gradio") is None:
@@ -65,7 +80,9 @@ def chat_command(
 
     check_port_free(host, port)
     typer.echo(f"optagent chat: http://{host}:{port}  (conversations in {store}; Ctrl-C stops)")
-    serve(WebChat(store, settings, model=spec, base_url=base_url), host=host, port=port)
+    typer.echo(f"optagent chat: {login.line}")
+    chat = WebChat(store, settings, model=spec, base_url=base_url)
+    serve(chat, host=host, port=port, credentials=login.credentials)
 
 
 def register(app: typer.Typer) -> None:

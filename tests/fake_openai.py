@@ -15,6 +15,7 @@ empty reply), "cut" (close the connection half-way through the body or stream),
 stream that stops sending half-way and keeps the connection open).
 A reply dict may carry `top_logprobs` (one {token: logprob} dict per token) to script the
 distribution a non-streamed `/v1/completions` call reports, as a Yes/No verifier needs.
+`models_latency_s` delays `/v1/models` (a busy server, as a health probe sees it).
 A request naming a model not in `models` gets vLLM's 404; with `api_key` set, a request
 without that key gets 401. Test-only code: bench scripts import it by path.
 """
@@ -46,6 +47,7 @@ class FakeOpenAI:
         self.models = models
         self.reply = reply
         self.latency_s = latency_s
+        self.models_latency_s = 0.0  # a busy server: /v1/models answers this late
         self.chunk_chars = chunk_chars
         self.chunk_delay_s = chunk_delay_s
         self.api_key = api_key
@@ -128,6 +130,8 @@ class FakeOpenAI:
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
             return await self._send(writer, 401, _error("Incorrect API key provided.", "invalid_api_key"))
         if method == "GET" and path.rstrip("/") == "/v1/models":
+            if self.models_latency_s:
+                await asyncio.sleep(self.models_latency_s)
             data = [{"id": name, "object": "model", "owned_by": "fake"} for name in self.models]
             return await self._send(writer, 200, {"object": "list", "data": data})
         if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions"):

@@ -4,6 +4,9 @@ answers with the scripted workshop conversation (correct programs)."""
 from __future__ import annotations
 
 import os
+import pty
+import re
+import select
 import subprocess
 import sys
 import time
@@ -37,14 +40,21 @@ def optagent(*args: str) -> list[str]:
 class ChatServer:
     """`optagent chat` in a child process, restartable on the same port and store."""
 
-    def __init__(self, base_url: str | None, store: Path, port: int, model: str | None = "vllm/fake-model") -> None:
-        self.base_url, self.store, self.port, self.model = base_url, store, port, model
+    def __init__(
+        self,
+        base_url: str | None,
+        store: Path,
+        port: int,
+        model: str | None = "vllm/fake-model",
+        args: tuple[str, ...] = (),
+    ) -> None:
+        self.base_url, self.store, self.port, self.model, self.args = base_url, store, port, model, args
         self.url = f"http://127.0.0.1:{port}/"
         self.process: subprocess.Popen[bytes] | None = None
         self.log = store.parent / "chat.log"
 
     def start(self) -> ChatServer:
-        command = optagent("chat", "--port", str(self.port), "--store", str(self.store))
+        command = optagent("chat", "--port", str(self.port), "--store", str(self.store), *self.args)
         command += ["--model", self.model] if self.model else []
         command += ["--base-url", self.base_url] if self.base_url else []
         with self.log.open("ab") as log:
@@ -93,3 +103,62 @@ async def sandbox():
 
     async with Sandbox(workers=1) as box:
         yield box
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is missing: apt-get install chromium", pytrace=False)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def send(page, text: str) -> None:
+    """Type a message into the web chat and send it."""
+    box = page.locator("#optagent-input textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal:
+    """A command on a pseudo-terminal (120 columns), read until a text appears."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.master, slave = pty.openpty()
+        env = os.environ | {"COLUMNS": "120", "LINES": "40", "TERM": "xterm-256color"}
+        self.process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        os.close(slave)
+        self.seen = ""
+        self.transcript = ""
+
+    def expect(self, pattern: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            plain = ANSI.sub("", self.seen)
+            if pattern in plain:
+                return plain
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    self.seen += os.read(self.master, 65536).decode(errors="replace")
+                except OSError:
+                    break
+        raise AssertionError(f"{pattern!r} did not appear; the terminal shows:\n{ANSI.sub('', self.seen)[-3000:]}")
+
+    def send(self, line: str) -> None:
+        self.transcript += self.seen
+        self.seen = ""
+        os.write(self.master, (line + "\n").encode())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=20)
+        os.close(self.master)

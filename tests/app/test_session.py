@@ -11,11 +11,12 @@ from optagent.agent.context import AgentSettings
 from optagent.agent.graph import AgentEvent
 from optagent.agent.models import ModelRoles, get_model
 from optagent.app.chat_data import load_table
+from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.chat_session import ChatSession, Turn
 from optagent.errors import OptagentError
 from tests.app.workshop import CHANGE, PROBLEM, WorkshopScript
 
-SETTINGS = AgentSettings.for_strategy("orthought")
+SETTINGS = AgentSettings.for_strategy(CHAT_STRATEGY)
 
 
 def roles_for(script: WorkshopScript) -> ModelRoles:
@@ -44,7 +45,7 @@ async def test_follow_up_revises_the_previous_model_and_persists(tmp_path):
     store = tmp_path / "chat.sqlite"
     async with ChatSession(store, settings=SETTINGS) as chat:
         nodes, first = await say(chat, "c", PROBLEM, roles)
-        assert nodes[:4] == ["understand", "formulate", "write_code", "execute"]
+        assert nodes[:4] == ["formulate", "write_code", "execute", "diagnose"]
         assert first.kind == "solve" and first.answer.objective == pytest.approx(4100)
         _, second = await say(chat, "c", CHANGE, roles)
     assert second.revised and second.answer.objective == pytest.approx(4060)
@@ -70,7 +71,7 @@ async def test_bad_inputs_get_one_reply_each_and_the_chat_goes_on(tmp_path):
         assert long.kind == "refused" and "100,000 characters" in long.reply
         _, poem = await say(chat, "c", "write me a poem", roles)
         assert poem.kind == "other" and "optimization problems" in poem.reply
-        assert script.script.calls["understand"] == 0, "no solve for refused or off-topic messages"
+        assert script.script.calls["formulate"] == 0, "no solve for refused or off-topic messages"
 
         def goes_down(messages):
             if "Decide what the newest message asks for" in messages[-1].content:
@@ -97,7 +98,7 @@ async def test_a_table_uploaded_alone_is_the_data_of_the_next_problem(tmp_path):
         assert data.kind == "data" and "hours.csv" in data.reply
         _, solved = await say(chat, "c", PROBLEM, roles_for(script))
     assert "# Data from hours.csv (2 rows, 2 columns)" in solved.problem
-    assert "carpentry,240" in script.script.prompts["understand"][0]
+    assert "carpentry,240" in script.script.prompts["formulate"][0]
 
 
 async def test_stopping_an_answer_keeps_the_message_and_the_chat(tmp_path):

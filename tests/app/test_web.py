@@ -3,12 +3,10 @@ module: a problem, a follow-up, a reload, a server restart, and the bad inputs."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from optagent.agent.models.llamacpp_server import free_port
-from tests.app.conftest import CHROMIUM_ARGS, ChatServer
+from tests.app.conftest import ChatServer, send
 from tests.app.workshop import CHANGE, PROBLEM
 
 pytestmark = pytest.mark.browser
@@ -23,16 +21,6 @@ def server(fake_server, tmp_path_factory):
     chat.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path("/usr/bin/chromium").exists():
-        pytest.fail("Debian's chromium is missing: apt-get install chromium", pytrace=False)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 1100})
@@ -41,12 +29,6 @@ def page(browser, server):
     playwright_api.expect(page.locator("#optagent-model input")).to_have_value("vllm/fake-model", timeout=20_000)
     yield page
     context.close()
-
-
-def send(page, text: str) -> None:
-    box = page.locator("#optagent-input textarea")
-    box.fill(text)
-    box.press("Enter")
 
 
 def chat_text(page):
@@ -125,9 +107,9 @@ def test_bad_inputs_get_a_reply_and_the_chat_goes_on(page, fake_server, workshop
 
 def test_stop_button_ends_the_answer_and_the_chat_goes_on(page, fake_server, workshop, output_dir):
     page.locator("#optagent-new").click()
-    workshop.on_step["write_code"] = lambda: setattr(fake_server, "latency_s", 30.0)
+    workshop.on_step["formulate"] = lambda: setattr(fake_server, "latency_s", 30.0)
     send(page, PROBLEM)
-    expect_text(page, "Explaining the result")
+    expect_text(page, "Writing the program")
     page.locator("#optagent-stop").click()
     expect_text(page, "Stopped before an answer")
     fake_server.latency_s = 0.0

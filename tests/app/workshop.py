@@ -2,7 +2,10 @@
 
 Replies come per step (tests.agent.scripted.Scripted) plus the chat's triage step, decided
 from the newest message, and they are correct programs run by the real sandbox: the
-workshop optimum is 4100 (30 tables, 40 chairs); with at most 20 tables it is 4060.
+workshop optimum is 4100 (30 tables, 40 chairs); with at most 20 tables it is 4060. The
+explanation is chosen by the turn (the follow-up's or the first), unless a test queues its
+own in `explanations`. `WorkshopScript(named_xy=True)` is the issue's program that calls
+tables x and chairs y, with a formulation saying what x and y mean.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import deque
 from typing import Any
 
 from optagent.agent.models import Message
@@ -32,6 +36,26 @@ TRIAGE_MARKER = "Decide what the newest message asks for"
 FORMULATION_20 = copy.deepcopy(FORMULATION)
 FORMULATION_20["constraints"].append({"name": "table_cap", "latex": "t \\le 20", "text": "at most 20 tables"})
 AT_MOST_20 = pyomo_program(extra="m.table_cap = pyo.Constraint(expr=m.tables <= 20)")
+EXPLAINED = (
+    "Make 30 tables and 40 chairs for a weekly profit of $4,100; carpentry and finishing hours are both used up."
+)
+EXPLAINED_20 = "With at most 20 tables, make 18 tables and 56 chairs for $4,060."
+ACCEPT = {"blame": "accept", "reason": "the program implements the formulation"}
+
+XY_FORMULATION = copy.deepcopy(FORMULATION)
+XY_FORMULATION["variables"] = [
+    {"name": "x", "domain": "integer", "lower": 0, "latex": "x", "text": "tables made per week"},
+    {"name": "y", "domain": "integer", "lower": 0, "latex": "y", "text": "chairs made per week"},
+]
+XY_FORMULATION["objective"] |= {"text": "weekly profit", "unit": "$"}
+XY_PROGRAM = (
+    GOOD.replace("m.tables", "m.x")
+    .replace("m.chairs", "m.y")
+    .replace('"tables": ', '"x": ')
+    .replace('"chairs": ', '"y": ')
+)
+SWAPPED = "Make 30 chairs and 40 tables. This will maximize profit to $4,100."
+"""Every number is a solution value, but x (30) is tables and y (40) chairs: it contradicts the table."""
 
 
 def intent_of(prompt: str) -> dict[str, str]:
@@ -48,16 +72,14 @@ def intent_of(prompt: str) -> dict[str, str]:
 class WorkshopScript:
     """Replies for the fake OpenAI server (request body in, reply text out)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, named_xy: bool = False) -> None:
         self.script = Scripted(
             understand=UNDERSTANDING,
-            formulate=[FORMULATION, FORMULATION_20],
-            write_code=[GOOD, AT_MOST_20],
-            explain=[
-                "Make 30 tables and 40 chairs for a weekly profit of $4,100; carpentry and finishing hours are both used up.",
-                "With at most 20 tables, make 18 tables and 56 chairs for $4,060.",
-            ],
+            formulate=[XY_FORMULATION] if named_xy else [FORMULATION, FORMULATION_20],
+            write_code=[XY_PROGRAM] if named_xy else [GOOD, AT_MOST_20],
+            judge=ACCEPT,
         )
+        self.explanations: deque[str] = deque()
         self.on_step: dict[str, Any] = {}
 
     def __call__(self, body: dict[str, Any]) -> str:
@@ -68,6 +90,12 @@ class WorkshopScript:
         step = self.script.step_of(messages)
         if step in self.on_step:
             self.on_step.pop(step)()
+        if step == "explain":
+            self.script.calls[step] += 1
+            self.script.prompts.setdefault(step, []).append(prompt)
+            if self.explanations:
+                return self.explanations.popleft()
+            return EXPLAINED_20 if "Follow-up request: " + CHANGE in prompt else EXPLAINED
         return self.script(messages)
 
 
