@@ -137,6 +137,8 @@ def print_answer(answer: Answer) -> None:
         console.print(f"[bold]Outcome[/bold]: {answer.outcome.value}: {answer.detail}")
     if answer.explanation:
         console.print(Panel(answer.explanation, title="Explanation"))
+    if answer.explanation_note:
+        console.print(answer.explanation_note, style="dim", markup=False)
     if answer.sandbox:
         console.print(f"[dim]{answer.sandbox}[/dim]")
 
