@@ -20,6 +20,7 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import secrets
 import sys
 import tempfile
 import time
@@ -204,6 +205,9 @@ def main() -> None:
     import optagent.evals.runner
     import optagent.solvers.sandbox  # noqa: F401 - imported before any measurement, as a long run has
 
+    token = Path(tempfile.mkdtemp(prefix="scale-bench")) / "auth_token"  # one for every cluster it starts
+    token.write_text(secrets.token_hex(32))
+    os.environ["RAY_AUTH_TOKEN_PATH"] = str(token)
     rows = [measure(args, mode, latency) for latency in args.latency for mode in args.modes]
     print(
         "| mode | latency | correct/n | wall (samples) | samples/s | driver CPU/sample | program CPU/sample |"

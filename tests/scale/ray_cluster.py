@@ -36,8 +36,11 @@ class LocalCluster:
         self.port = free_port()
         self.second_manager_port = free_port()
         self.temp = Path(tempfile.mkdtemp(prefix="rayt", dir="/tmp"))  # short: Ray's socket paths have a limit
-        token = self.temp / "auth_token"  # its own token: never the user's ~/.ray, ready on a fresh machine
-        token.write_text(secrets.token_hex(32))
+        # Its own token, never the user's ~/.ray, so it works on a fresh machine; one already named in
+        # the environment is kept: Ray reads the path once per process (bench/scale.py starts several).
+        token = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or self.temp / "auth_token")
+        if not token.exists():
+            token.write_text(secrets.token_hex(32))
         self.env = {**os.environ, **FAST, "RAY_AUTH_TOKEN_PATH": str(token)}
         self.sessions: list[int] = []
 
