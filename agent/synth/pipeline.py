@@ -276,8 +276,9 @@ def _filter(bench: Workbench, scenario: Scenario, fields: dict[str, object]) -> 
         return RejectReason.MALFORMED_SCENARIO, problem
     if scenario.kind not in bench.settings.kinds:
         return RejectReason.KIND_NOT_REQUESTED, f"kind {scenario.kind.value} was not asked for"
-    family = fields.get("parent")
-    duplicate = bench.index.claim(str(fields["id"]), scenario.text, family=str(family) if family else None)
+    # Its own family does not count: a scenario made again on resume finds its prefixes committed.
+    family = str(fields.get("parent") or fields["id"])
+    duplicate = bench.index.claim(str(fields["id"]), scenario.text, family=family)
     if duplicate is not None:
         fields["duplicate_of"] = duplicate[0]
         return RejectReason.NEAR_DUPLICATE, f"{duplicate[1]:.2f} similar to {duplicate[0]}"

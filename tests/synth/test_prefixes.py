@@ -68,3 +68,25 @@ def test_a_prefix_is_a_duplicate_of_other_families_only():
     assert found is not None and found[0] in ("syn-000001", "syn-000001-p4")
     index.remove_family("syn-000001")
     assert len(index) == 0
+    index.add("syn-000003-p4", cut.text)  # committed before a kill; its parent is made again
+    assert index.claim("syn-000003", story.text, family="syn-000003") is None
+
+
+def test_prefixes_committed_before_a_kill_are_not_committed_again(tmp_path):
+    from optagent.agent.synth.store import CANDIDATES_FILE
+
+    _job(tmp_path, prefixes=True)
+    log = tmp_path / "job" / CANDIDATES_FILE
+    lines = log.read_text().splitlines(keepends=True)
+    # The job commits a scenario's prefixes first and the scenario itself last (it marks the
+    # index done): a kill between them leaves prefixes whose parent must be made again.
+    parent = next(i for i, line in enumerate(lines) if '"id":"syn-000001"' in line.replace(" ", ""))
+    log.write_text("".join(lines[:parent]))
+    settings = SynthSettings(n=10, max_candidates=2, concurrency=1, dedup_threshold=0.8, prefixes=True)
+    asyncio.run(run_job(settings, SynthScript([workshop("Birch")]).roles(), tmp_path / "job", workers=2))
+    ids = [c.id for c in read_candidates(tmp_path / "job")[0]]
+    assert ids == [
+        "syn-000000", "syn-000000-p3", "syn-000000-p4", "syn-000001", "syn-000001-p3", "syn-000001-p4"
+    ]  # fmt: skip
+    written = [line for line in log.read_text().splitlines() if line.strip()]
+    assert len(written) == 6, "each candidate committed once"
