@@ -18,11 +18,13 @@ for faster servers.
     flock /tmp/heavy.lock .venv/bin/python bench/accuracy.py --out runs/accuracy \\
         --model llamacpp/qwen2.5-coder-1.5b-instruct-q4_k_m --base-url http://127.0.0.1:18090/v1
 
-How long, on 2 cores with Qwen2.5-Coder-1.5B (about 19 tokens/s, one request at a time):
-`direct` takes 1 to 3 minutes a problem (one call), so about an hour on the 24 default
-problems; `full` costs 8 to 20 calls a problem even with one sample (understand, formulate,
-code, judge on every run, repairs), 10 to 20 minutes a problem: run it with `--samples 1`
-and `--benchmarks optibench` (12 problems, 2 to 3 hours) to stay near the 2-hour mark.
+How long, on 2 cores with Qwen2.5-Coder-1.5B (about 19 tokens/s, one request at a time,
+other jobs sharing the cores): `direct` measured 55 to 95 s a problem (one call, about
+1,400 tokens) on the 6 linear OptiBench problems, so about 35 minutes on the 24 default
+problems; `full` costs 5 to 15 calls a problem even with one sample (understand, formulate,
+code, judge on every run, repairs), several minutes a call when a JSON reply runs to the
+4,096-token cap: run it with `--samples 1 --benchmarks optibench` and expect it to take
+most of the 2 hours on its own.
 A model is never a dependency: this script is a measurement, not a test.
 """
 
