@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import resource
@@ -98,6 +99,15 @@ async def one_run(args, base_url: str, out: Path, sandbox: Stopwatch, solver_cpu
 
 
 def measure(args, mode: str, latency: float) -> dict:
+    cluster = LocalCluster(nodes=int(mode[-1]), cpus=args.node_cpus).start() if mode != "single" else None
+    # The cluster lives in a loopback-only network namespace: the model server and this driver
+    # (its threads, sockets and Ray's) join it for the run, the single-process mode too stays here.
+    inside = cluster.network.entered() if cluster else contextlib.nullcontext()
+    with inside:
+        return _measure(args, mode, latency, cluster)
+
+
+def _measure(args, mode: str, latency: float, cluster) -> dict:
     from optagent.evals.cluster import ClusterSandbox
     from optagent.solvers.sandbox import Sandbox
 
@@ -105,7 +115,6 @@ def measure(args, mode: str, latency: float) -> dict:
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(REPLIES["pyomo"], latency, theirs))
     server.start()
     base_url = ours.recv()
-    cluster = LocalCluster(nodes=int(mode[-1]), cpus=args.node_cpus).start() if mode != "single" else None
     try:
         before_self = resource.getrusage(resource.RUSAGE_SELF)
         before_children = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,14 @@ class CPBench(Benchmark):
         )
 
 
+def _parse(source: str) -> ast.Module:
+    """A reference file's syntax tree; its own invalid escape sequences ("\\(" in
+    docstrings, a DeprecationWarning per file) are the release's style, not a fault."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        return ast.parse(source)
+
+
 def printed_solution(prediction: Prediction) -> dict[str, Any] | None:
     """The candidate's solution as the published grading reads it: the JSON object between the
     first `{` and the last `}` of stdout (two objects printed, or a brace in a log line around
@@ -182,7 +191,7 @@ def output_expressions(source: str) -> dict[str, str | None]:
     unwrapped maps to None and the check looks the key up as a name, as the published
     script does. An empty result means the printed keys are read from the reference's output.
     """
-    tree = ast.parse(source)
+    tree = _parse(source)
     dicts = {
         target.id: node.value
         for node in ast.walk(tree)
@@ -264,7 +273,7 @@ def problem_text(description: str, data: str) -> str:
 def reference_problem_text(source: str, path: Path) -> str:
     """The problem a DCP-Bench-Open reference file poses (description and input data), as a benchmark run shows it."""
     try:
-        description = ast.get_docstring(ast.parse(source))
+        description = ast.get_docstring(_parse(source))
     except SyntaxError as error:
         raise OptagentError(f"{path} is not a readable CP-Bench reference ({error.msg}, line {error.lineno})") from None
     if not description:
@@ -282,7 +291,7 @@ def _read_folders(dataset: Path) -> tuple[list[Problem], list[SkippedRecord]]:
             continue
         try:
             source = reference.read_text(encoding="utf-8")
-            tree = ast.parse(source)
+            tree = _parse(source)
         except (SyntaxError, UnicodeDecodeError) as error:
             line = getattr(error, "lineno", None)
             skipped.append(

@@ -34,6 +34,8 @@ def connect(address: str) -> bool:
         if address == LOCAL:
             ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, _node_ip_address="127.0.0.1", **options)
             return True
+        if _on_loopback(address):  # a driver on the head's machine: keep Ray's traffic on loopback
+            options["_node_ip_address"] = "127.0.0.1"
         ray.init(address=address, **options)
     except ImportError as error:
         raise OptagentError(
@@ -46,6 +48,11 @@ def connect(address: str) -> bool:
             "start one with `ray start --head`, pass --ray auto on a node of it, or --ray local for one on this machine"
         ) from None
     return False
+
+
+def _on_loopback(address: str) -> bool:
+    host = address.removeprefix("ray://").rpartition(":")[0]
+    return host == "localhost" or host.startswith("127.") or host == "[::1]"
 
 
 def _check_reachable(address: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,12 @@ def write_responses(path: Path, lines: list[dict]) -> Path:
     return path
 
 
-def run_cli(*args: str | Path, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str | Path, timeout: float = 240, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+) -> subprocess.CompletedProcess:
+    """`optagent ARGS`; `prefix` runs it through another command (e.g. `nsenter` into a namespace)."""
     return subprocess.run(
-        [str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False, env=env
+        [*prefix, str(OPTAGENT), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
 
 

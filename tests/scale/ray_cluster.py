@@ -1,10 +1,18 @@
 """A real Ray cluster on loopback for the `ray` tests and bench/scale.py: a head and (by default)
 a second node, one CPU each, a 100 MB object store, fast failure detection, torn down by the
-processes it started."""
+processes it started.
+
+The cluster lives in a network namespace of its own that has only a loopback interface.
+Ray replaces 127.0.0.1 by the machine's own interface address for much of its traffic
+(`resolve_ip_for_localhost`), whatever `--node-ip-address` says; inside this namespace
+there is no other address, so every byte stays on loopback. Whatever talks to the cluster
+runs there too: commands through `command()`, in-process servers and Ray drivers inside
+`entered()`."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
@@ -13,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from optagent.agent.models.llamacpp_server import free_port
@@ -29,8 +38,46 @@ FAST = {
 }
 
 
+CLONE_NEWNET = 0x40000000
+
+
+class LoopbackNetwork:
+    """A network namespace with only `lo` up, held open by a sleeping process."""
+
+    def __init__(self) -> None:
+        script = "ip link set lo up && echo ready && exec sleep 86400"
+        self.holder = subprocess.Popen(
+            ["unshare", "--net", "--", "sh", "-c", script], stdout=subprocess.PIPE, text=True
+        )
+        assert self.holder.stdout is not None
+        if self.holder.stdout.readline().strip() != "ready":
+            raise RuntimeError("could not make a loopback-only network namespace (needs root and iproute2)")
+        self.path = f"/proc/{self.holder.pid}/ns/net"
+
+    def command(self, args: Sequence[str]) -> list[str]:
+        return ["nsenter", f"--net={self.path}", "--", *map(str, args)]
+
+    @contextlib.contextmanager
+    def entered(self) -> Iterator[None]:
+        """The calling thread (and every thread or socket it creates meanwhile) in the namespace."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        with open("/proc/thread-self/ns/net") as home, open(self.path) as inside:
+            if libc.setns(inside.fileno(), CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns into the cluster's network namespace")
+            try:
+                yield
+            finally:
+                libc.setns(home.fileno(), CLONE_NEWNET)
+
+    def close(self) -> None:
+        if self.holder.poll() is None:
+            self.holder.kill()
+            self.holder.wait()
+
+
 class LocalCluster:
     def __init__(self, nodes: int = 2, cpus: int = 1) -> None:
+        self.network = LoopbackNetwork()
         self.nodes = nodes
         self.small = (f"--num-cpus={cpus}", *SMALL[1:])
         self.port = free_port()
@@ -56,7 +103,12 @@ class LocalCluster:
             # Its own session: every process it leaves running (raylet, GCS, agents, workers) keeps
             # that session id, whatever title Ray gives it, so the teardown finds them all.
             starter = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env, start_new_session=True
+                self.network.command(command),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=self.env,
+                start_new_session=True,
             )
             self.sessions.append(starter.pid)
             _, err = starter.communicate(timeout=120)
@@ -89,8 +141,9 @@ class LocalCluster:
             pids = self.pids()
             if not pids:
                 shutil.rmtree(self.temp, ignore_errors=True)
-                return
+                break
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.5)
+        self.network.close()

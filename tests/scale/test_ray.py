@@ -4,6 +4,7 @@ servers, the real sandbox on each node. Same results as one process; a node kill
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,9 +29,12 @@ def slow_reply(body: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def servers():
-    with FakeOpenAI(reply=reply, latency_s=0.2) as first, FakeOpenAI(reply=reply, latency_s=0.2) as second:
-        yield first, second
+def servers(ray_cluster):
+    """Two fake model servers listening in the cluster's network namespace."""
+    with contextlib.ExitStack() as stack:
+        with ray_cluster.network.entered():
+            pair = [stack.enter_context(FakeOpenAI(reply=reply, latency_s=0.2)) for _ in range(2)]
+        yield pair
 
 
 def eval_args(datasets, servers, out) -> list[str]:
@@ -55,9 +59,16 @@ def exactly_once(run) -> list[tuple[str, int]]:
 def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, ray_cluster):
     for server in servers:
         server.reply = reply
-    alone = run_cli(*eval_args(datasets, servers, tmp_path / "alone"))
+    inside = ray_cluster.network.command([])
+    alone = run_cli(*eval_args(datasets, servers, tmp_path / "alone"), prefix=inside)
     assert alone.returncode == 0, alone.stderr
-    on_ray = run_cli(*eval_args(datasets, servers, tmp_path / "ray"), "--ray", ray_cluster.address, env=ray_cluster.env)
+    on_ray = run_cli(
+        *eval_args(datasets, servers, tmp_path / "ray"),
+        "--ray",
+        ray_cluster.address,
+        env=ray_cluster.env,
+        prefix=inside,
+    )
     assert on_ray.returncode == 0, on_ray.stderr
     untimed = {"seconds_per_sample": None}
     assert last_json(on_ray.stdout) | untimed == last_json(alone.stdout) | untimed
@@ -94,9 +105,11 @@ def test_synthesis_runs_its_programs_on_the_cluster(tmp_path, ray_cluster, monke
             await cluster.close()
 
     try:
-        report = asyncio.run(job())
+        with ray_cluster.network.entered():  # the driver's Ray threads and sockets live there
+            report = asyncio.run(job())
     finally:
-        ray.shutdown()
+        with ray_cluster.network.entered():
+            ray.shutdown()
     assert report.kept == 3 and report.per_scenario.kept_prefixes == 2, "the scenario and its two prefixes"
     runs = [node["runs"] for node in cluster.summary()["nodes"]]
     assert len(runs) == 2 and sum(runs) >= 6, "an author's and a check's program per candidate, on the nodes"
@@ -107,7 +120,13 @@ def test_a_node_killed_mid_run_loses_nothing_and_counts_once(tmp_path, datasets,
         server.reply = slow_reply
     run = tmp_path / "run"
     args = [str(OPTAGENT), *eval_args(datasets, servers, run)[:-1], "--ray", ray_cluster.address]
-    driver = subprocess.Popen(args, env=ray_cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    driver = subprocess.Popen(
+        ray_cluster.network.command(args),
+        env=ray_cluster.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_for_lines(run, 2, driver)
         os.kill(ray_cluster.second_raylet(), signal.SIGKILL)
@@ -130,7 +149,9 @@ def test_a_killed_driver_resumes_on_the_cluster(tmp_path, datasets, servers, ray
         server.reply = slow_reply
     run = tmp_path / "run"
     args = [str(OPTAGENT), *eval_args(datasets, servers, run), "--ray", ray_cluster.address]
-    driver = subprocess.Popen(args, env=ray_cluster.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = subprocess.Popen(
+        ray_cluster.network.command(args), env=ray_cluster.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for_lines(run, 3, driver)
     finally:
@@ -138,7 +159,7 @@ def test_a_killed_driver_resumes_on_the_cluster(tmp_path, datasets, servers, ray
         driver.wait()
     before = len(exactly_once(run))
     assert 3 <= before < 12
-    again = run_cli(*args[1:], env=ray_cluster.env)
+    again = run_cli(*args[1:], env=ray_cluster.env, prefix=ray_cluster.network.command([]))
     assert again.returncode == 0, again.stderr
     assert f"resuming {run}: {before} of 12 samples already done" in again.stderr.replace("\n", "")
     assert len(exactly_once(run)) == 12 and last_json(again.stdout)["correct"] == 9
