@@ -125,3 +125,12 @@ class Scripted:
 
     def roles(self) -> ModelRoles:
         return ModelRoles(get_model("mock", replies=self))
+
+
+# The problem most graph tests solve, and the scripted modelling steps that answer it.
+WORKSHOP = (
+    "A workshop makes tables (4 h carpentry, 2 h finishing, $70 profit) and chairs (3 h carpentry, "
+    "1 h finishing, $50 profit). 240 h of carpentry and 100 h of finishing are available; at most "
+    "60 chairs sell. How many tables and chairs maximize profit?"
+)
+MODELING = {"understand": UNDERSTANDING, "formulate": FORMULATION, "explain": "Make 30 tables and 40 chairs."}

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
-from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted, crashing, pyomo_program
+from tests.agent.scripted import (
+    GOOD,
+    INFEASIBLE,
+    MODELING,
+    WORKSHOP,
+    Scripted,
+    crashing,
+    pyomo_program,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-WORKSHOP = (
-    "A workshop makes tables (4 h carpentry, 2 h finishing, $70 profit) and chairs (3 h carpentry, "
-    "1 h finishing, $50 profit). 240 h of carpentry and 100 h of finishing are available; at most "
-    "60 chairs sell. How many tables and chairs maximize profit?"
-)
-MODELING = {"understand": UNDERSTANDING, "formulate": FORMULATION, "explain": "Make 30 tables and 40 chairs."}
 
 
 async def test_crashing_recodes_after_a_judge_verdict_are_bounded(sandbox) -> None:

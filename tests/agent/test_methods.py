@@ -18,7 +18,9 @@ from tests.agent.scripted import (
     FORMULATION,
     GOOD,
     INFEASIBLE,
+    MODELING,
     UNDERSTANDING,
+    WORKSHOP,
     WRONG,
     Scripted,
     crashing,
@@ -27,12 +29,6 @@ from tests.agent.scripted import (
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-WORKSHOP = (
-    "A workshop makes tables (4 h carpentry, 2 h finishing, $70 profit) and chairs (3 h carpentry, "
-    "1 h finishing, $50 profit). 240 h of carpentry and 100 h of finishing are available; at most "
-    "60 chairs sell. How many tables and chairs maximize profit?"
-)
-MODELING = {"understand": UNDERSTANDING, "formulate": FORMULATION, "explain": "Make 30 tables and 40 chairs."}
 ONE = AgentSettings(samples=1)
 EXPERT_READING = (
     "1. Understanding: we decide how many tables and chairs to make; each is a variable because the "
