@@ -168,13 +168,13 @@ def mount_private_tmp(size_mb: int) -> bool:
     `/proc/self` is still the monitor's (the program mounts its PID namespace's own /proc)."""
     try:
         for target in TMP_DIRS:
+            if not os.path.isdir(target):
+                continue  # a host root without the allowlist may lack /dev/shm or /var/tmp
             keep = [path for path in code_paths() if path.is_relative_to(target) and path != Path(target)]
             handles = [os.open(path, os.O_PATH) for path in keep]
             _linux.mount("tmpfs", target, "tmpfs", _linux.MS_NOSUID | _linux.MS_NODEV, f"size={size_mb}m,mode=1777")
             for path, handle in zip(keep, handles, strict=True):
-                path.mkdir(parents=True, exist_ok=True)
-                _linux.mount(f"/proc/self/fd/{handle}", str(path), None, _linux.MS_BIND | _linux.MS_REC)
-                _linux.mount(None, str(path), None, _READ_ONLY)
+                _place(path, str(path), "dir", handle)
                 os.close(handle)
     except OSError:
         return False
@@ -183,7 +183,7 @@ def mount_private_tmp(size_mb: int) -> bool:
 
 def resize_private_tmp(size_mb: int) -> bool:
     try:
-        for target in TMP_DIRS:
+        for target in filter(os.path.isdir, TMP_DIRS):
             flags = _linux.MS_REMOUNT | _linux.MS_NOSUID | _linux.MS_NODEV
             _linux.mount(None, target, None, flags, f"size={size_mb}m")
     except OSError:
