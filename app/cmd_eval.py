@@ -80,6 +80,10 @@ def eval_command(
     max_judge_rounds: MaxJudgeRoundsOption = 2,
     cp_prompt: CpPromptOption = "documentation",
     samples: Annotated[int, typer.Option("--samples", min=1, help="independent solves per problem")] = 1,
+    votes: Annotated[
+        int | None,
+        typer.Option("--votes", min=1, help="attempts that vote inside each solve (default: the strategy's; full: 3)"),
+    ] = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="also ask for the explanation a person reads (one more call a sample)")
     ] = False,
@@ -146,6 +150,7 @@ def eval_command(
         settings = agent_settings(
             strategy,
             target=target,
+            samples=votes,
             limits=limits,
             max_tokens=max_tokens,
             max_repairs=max_repairs,

@@ -14,7 +14,7 @@ checks that `draw` still gives them. `--size N` draws N times as many with the s
 for faster servers.
 
     gguf=$(../shared/models/qwen2.5-coder-1.5b.sh)
-    .venv/bin/optagent serve --backend llamacpp --gguf "$gguf" --port 18090 &
+    .venv/bin/optagent serve --backend llamacpp --gguf "$gguf" --port 18090 --max-model-len 8192 &
     flock /tmp/heavy.lock .venv/bin/python bench/accuracy.py --out runs/accuracy \\
         --model llamacpp/qwen2.5-coder-1.5b-instruct-q4_k_m --base-url http://127.0.0.1:18090/v1
 
@@ -23,8 +23,8 @@ other jobs sharing the cores): `direct` measured 55 to 95 s a problem (one call,
 1,400 tokens) on the 6 linear OptiBench problems, so about 35 minutes on the 24 default
 problems; `full` costs 5 to 15 calls a problem even with one sample (understand, formulate,
 code, judge on every run, repairs), several minutes a call when a JSON reply runs to the
-4,096-token cap: run it with `--samples 1 --benchmarks optibench` and expect it to take
-most of the 2 hours on its own.
+4,096-token cap. The bench runs one voting attempt per solve (`--votes 1`; `full` alone
+would run 3), so a cell measures the steps, not the vote.
 A model is never a dependency: this script is a measurement, not a test.
 """
 
@@ -85,7 +85,8 @@ def cell_dir(out: Path, strategy: str, benchmark: str) -> Path:
 
 def eval_command(args: argparse.Namespace, strategy: str, benchmark: str, ids: list[str]) -> list[str]:
     command = [str(Path(sys.executable).parent / "optagent"), "eval", benchmark, "--strategy", strategy]
-    command += ["--model", args.model, "--samples", str(args.samples), "--ids", ",".join(ids)]
+    command += ["--model", args.model, "--samples", str(args.samples), "--votes", str(args.votes)]
+    command += ["--ids", ",".join(ids)]
     command += ["--out", str(cell_dir(args.out, strategy, benchmark)), "--concurrency", str(args.concurrency)]
     command += ["--base-url", args.base_url] if args.base_url else []
     command += ["--data", str(args.data)] if args.data else []
@@ -202,6 +203,9 @@ def main() -> None:
     parser.add_argument("--benchmarks", default="optibench,logior,cpbench", help="comma-separated")
     parser.add_argument("--size", type=int, default=1, help="draw N times the default subsets (same seed)")
     parser.add_argument("--samples", type=int, default=1, help="independent solves per problem")
+    parser.add_argument(
+        "--votes", type=int, default=1, help="attempts that vote inside each solve (full's own default is 3)"
+    )
     parser.add_argument("--concurrency", type=int, default=1, help="model requests at once (1 for one CPU server)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per program run")
     parser.add_argument("--data", type=Path, help="data directory (else OPTAGENT_DATA)")

@@ -78,6 +78,19 @@ def test_eval_explains_only_when_asked(tmp_path, datasets, fake_openai):
     assert {call.role for call in calls[1:]} == {"formulator"}, "only the explanation is added"
 
 
+def test_eval_votes_sets_the_attempts_inside_each_solve(tmp_path, datasets, fake_openai):
+    fake_openai.reply = _reply
+    env = {**os.environ, "OPTAGENT_VLLM_BASE_URL": fake_openai.base_url}
+    common = ("eval", "logior", "--data", datasets, "--model", "vllm/fake-model", "--strategy", "direct")
+    done = run_cli(*common, "--ids", "prob_023", "--votes", "2", "--out", tmp_path / "run", env=env)
+    assert done.returncode == 0, done.stderr
+    read = read_log(tmp_path / "run")
+    assert read.header.settings["samples"] == 2 and len(read.records) == 1, "--votes is not --samples"
+    assert [call.role for call in read.records[0].calls] == ["coder", "coder"] and read.records[0].correct
+    refused = run_cli(*common, "--ids", "prob_023", "--votes", "0", "--out", tmp_path / "bad", env=env)
+    assert refused.returncode != 0 and "--votes" in refused.stderr and not (tmp_path / "bad").exists()
+
+
 @pytest.mark.llm
 def test_eval_and_report_on_the_real_small_llm(tmp_path, datasets, llm_server):
     """SmolLM2-135M answers nonsense; the eval still scores, logs and reports every sample."""
