@@ -3,7 +3,7 @@
     from optagent.agent import solve, AgentSettings
     answer = await solve("...", roles=roles, sandbox=sandbox, settings=AgentSettings(strategy="full"))
 
-Names are imported lazily so that `optagent.agent.models` and the CLI stay light.
+Names are imported lazily so that `optagent.models` and the CLI stay light.
 """
 
 from __future__ import annotations

@@ -15,9 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from optagent.agent.formulation import Formulation, Understanding
-from optagent.agent.models.base import CallRecord
-from optagent.benchmarks.schema import Prediction, Problem
-from optagent.solvers.result import ExecResult, Language
+from optagent.core.types import CallRecord, ExecResult, Language, Prediction, Problem
 
 Trigger = Literal["first", "repair", "recode", "reformulate", "verify"]
 Finding = Literal[

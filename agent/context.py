@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optagent.errors import OptagentError
-from optagent.solvers.result import Limits
+from optagent.core.errors import OptagentError
+from optagent.core.types import Limits
 
 if TYPE_CHECKING:
-    from optagent.agent.models import ModelRoles
-    from optagent.agent.models.base import CallRecord
     from optagent.agent.transcript import Transcript
+    from optagent.core.types import CallRecord
+    from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
 StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]

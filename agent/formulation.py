@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from optagent.benchmarks.schema import ProblemKind
+from optagent.core.types import ProblemKind
 
 Sense = Literal["minimize", "maximize", "none"]
 

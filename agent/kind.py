@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from optagent.benchmarks.schema import ProblemKind
+from optagent.core.types import ProblemKind
 
 if TYPE_CHECKING:
     from optagent.agent.state import AttemptState

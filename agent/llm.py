@@ -15,12 +15,12 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from optagent.agent.context import AgentSettings, RunContext
-from optagent.agent.models.base import CallRecord, Message, Model, ModelOutput, Role
-from optagent.agent.models.chat import MalformedReply
-from optagent.agent.models.profiles import thinking_profile
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import CallRecord, Language, Message, Role
+from optagent.models.base import Model, ModelOutput
+from optagent.models.chat import MalformedReply
+from optagent.models.profiles import thinking_profile
 from optagent.prompts import render
-from optagent.solvers.result import Language
 
 T = TypeVar("T", bound=BaseModel)
 UNUSABLE = "unusable reply"

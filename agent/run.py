@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings, RunContext
-from optagent.benchmarks.schema import Problem
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Problem
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
     from optagent.agent.graph import AgentEvent
-    from optagent.agent.models import ModelRoles
     from optagent.agent.transcript import Transcript
+    from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
 

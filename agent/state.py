@@ -13,19 +13,9 @@ import operator
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from optagent.agent.answer import (
-    Answer,
-    Attempt,
-    Diagnosis,
-    Round,
-    Trigger,
-    Verdict,
-    Vote,
-)
+from optagent.agent.answer import Answer, Attempt, Diagnosis, Round, Trigger, Verdict, Vote
 from optagent.agent.formulation import Formulation, Understanding
-from optagent.agent.models.base import CallRecord
-from optagent.benchmarks.schema import Problem
-from optagent.solvers.result import ExecResult
+from optagent.core.types import CallRecord, ExecResult, Problem
 
 
 def log_rounds(logged: list[Round], new: list[Round]) -> list[Round]:

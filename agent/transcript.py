@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from optagent.agent.models.base import CallRecord, Message
+from optagent.core.types import CallRecord, Message
 
 MESSAGE_CHARS = 12_000
 TOTAL_CHARS = 400_000

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 HOW = "give --auth USER:PASSWORD or --auth-file FILE (one USER:PASSWORD per line)"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 MAX_TABLE_CHARS = 20_000
 MAX_FILE_BYTES = 5_000_000

@@ -100,7 +100,7 @@ def export_program(code: str, target: str | None) -> str:
 
 async def export_files(answer: Answer, sandbox: Sandbox, folder: Path, stem: str = "model") -> Exports:
     """The program file, plus LP and MPS files when the target can write them."""
-    from optagent.solvers.result import Language, Limits
+    from optagent.core.types import Language, Limits
 
     exports = Exports()
     if not answer.code:

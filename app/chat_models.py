@@ -15,8 +15,8 @@ class ModelMenu(BaseModel):
 
 async def model_menu(given: str | None, base_url: str | None) -> ModelMenu:
     """Probe the endpoints (a second at most when none runs) and list what they serve."""
-    from optagent.agent.models.check import check_endpoints
-    from optagent.agent.models.registry import NAMELESS, split_spec
+    from optagent.models.check import check_endpoints
+    from optagent.models.registry import NAMELESS, split_spec
 
     specs = [given] if given else []
     if given and split_spec(given)[0] in NAMELESS:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from optagent.agent.formulation import Formulation, Understanding
     from optagent.agent.graph import AgentEvent
     from optagent.app.chat_session import Turn
-    from optagent.solvers.result import ExecResult
+    from optagent.core.types import ExecResult
 
 MAX_TABLE_ROWS = 60
 WORKING: dict[str | None, str] = {

@@ -39,14 +39,14 @@ from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings
 from optagent.app.chat_data import Table
 from optagent.app.chat_examples import EXAMPLE
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.runtime import Runtime
 
     from optagent.agent.graph import AgentEvent
-    from optagent.agent.models import ModelRoles
+    from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,8 @@ def _pending_data(turns: list[Turn]) -> Table | None:
 
 
 async def _triage(message: str, current: Turn | None, context: ChatContext) -> Intent:
-    from optagent.agent.models import Message, Role
-    from optagent.agent.models.chat import MalformedReply
+    from optagent.core.types import Message, Role
+    from optagent.models.chat import MalformedReply
     from optagent.prompts import render
 
     messages = [

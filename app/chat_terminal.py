@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optagent.app.chat_render import WORKING, Step, event_steps, turn_steps, user_md
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
     from optagent.app.chat_data import Table
     from optagent.app.chat_session import ChatSession
+    from optagent.models import ModelRoles
 
 HELP = "Describe a problem; then ask for changes. /data FILE attaches a table, /save [DIR] writes the model, /new, /quit. Ctrl-C stops an answer."
 
@@ -162,8 +162,8 @@ def run_terminal(
 ) -> None:
     from rich.console import Console
 
-    from optagent.agent.models import ModelRoles
     from optagent.app.chat_session import ChatSession
+    from optagent.models import ModelRoles
 
     console = Console()
     loop = asyncio.new_event_loop()

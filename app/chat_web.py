@@ -20,23 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optagent.app.chat_examples import EXAMPLE, EXAMPLE_CHANGE
-from optagent.app.chat_render import (
-    LATEX_DELIMITERS,
-    WORKING,
-    Step,
-    event_steps,
-    turn_steps,
-    user_md,
-)
-from optagent.errors import OptagentError
+from optagent.app.chat_render import LATEX_DELIMITERS, WORKING, Step, event_steps, turn_steps, user_md
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
     from optagent.app.chat_models import ModelMenu
     from optagent.app.chat_session import ChatSession, Turn
+    from optagent.models import ModelRoles
 
 PLACEHOLDER = (
     f"**Describe an optimization problem in plain language.** For example: *{EXAMPLE}* Then ask for "
@@ -93,7 +86,7 @@ class WebChat:
             self._session = None
 
     def roles(self, spec: str) -> ModelRoles:
-        from optagent.agent.models import ModelRoles
+        from optagent.models import ModelRoles
 
         if spec not in self._roles:
             options = {"base_url": self.base_url} if self.base_url and not spec.startswith(("mock", "replay")) else {}

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 # Each module defines `register(app: typer.Typer) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (

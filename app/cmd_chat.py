@@ -10,7 +10,7 @@ import typer
 
 from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.options import BaseUrlOption, StrategyOption, TargetOption
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 def chat_command(
@@ -53,7 +53,7 @@ def chat_command(
         get_target(target)
     spec = model or os.environ.get("OPTAGENT_MODEL")
     if spec:
-        from optagent.agent.models import split_spec
+        from optagent.models import split_spec
 
         split_spec(spec)
     store = store or default_store()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 Data = Annotated[Path | None, typer.Option("--data", help="data directory (else OPTAGENT_DATA, else the user cache)")]
 Json = Annotated[bool, typer.Option("--json", help="print the result as one JSON object on the last line")]

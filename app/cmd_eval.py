@@ -24,7 +24,7 @@ from optagent.app.options import (
     TrimrOption,
     agent_settings,
 )
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 Ids = Annotated[
     list[str] | None,
@@ -102,9 +102,10 @@ def eval_command(
     as_json: Json = False,
 ) -> None:
     """Score a model (or a responses file) on a benchmark; the run log makes it resumable."""
-    from optagent.evals.log import RunHeader, git_revision
+    from optagent.core.files import git_revision
+    from optagent.core.types import Limits
+    from optagent.evals.log import RunHeader
     from optagent.evals.runner import EvalConfig
-    from optagent.solvers.result import Limits
 
     if responses is not None and (model or role or trimr):
         raise OptagentError("--responses re-scores given outputs; drop --model/--role/--trimr, or drop --responses")
@@ -199,12 +200,13 @@ def audit_command(
     """Run reference programs and list the problems whose labels they do not reproduce."""
     from optagent.benchmarks import resolve_data_dir
     from optagent.benchmarks.registry import benchmark_for
+    from optagent.core.files import git_revision
+    from optagent.core.types import Limits
     from optagent.evals.audit import mismatches
-    from optagent.evals.log import RunHeader, git_revision
+    from optagent.evals.log import RunHeader
     from optagent.evals.producers import ResponsesProducer
     from optagent.evals.responses import read_responses
     from optagent.evals.runner import EvalConfig
-    from optagent.solvers.result import Limits
 
     read = read_responses(responses)
     limits = Limits(timeout_s=timeout)
@@ -266,8 +268,8 @@ def _run(config, producer, header, pre_warnings: list[str], ray: str | None = No
         return asyncio.run(run_eval(config, producer, header, console=console))
 
     async def on_cluster():
+        from optagent.core.files import write_atomic
         from optagent.evals.cluster import ClusterSandbox
-        from optagent.evals.log import write_atomic
 
         warnings: list[str] = []
 
@@ -289,7 +291,7 @@ def _run(config, producer, header, pre_warnings: list[str], ray: str | None = No
 
 def _replicas(base_url: list[str] | None) -> int:
     """How many model servers `--base-url` names: samples in progress grow with them."""
-    from optagent.agent.models.providers import base_urls
+    from optagent.models.providers import base_urls
 
     return max(1, len(base_urls(base_url)))
 

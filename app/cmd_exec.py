@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
-    from optagent.solvers.result import ExecResult, Language
+    from optagent.core.types import ExecResult, Language
 
 _SUFFIXES = {".py": "python", ".mzn": "minizinc"}
 
 
 def _language(file: Path, option: str | None) -> Language:
-    from optagent.solvers.result import Language
+    from optagent.core.types import Language
 
     name = option or _SUFFIXES.get(file.suffix.lower())
     if name is None:
@@ -87,7 +87,7 @@ def exec_command(
     ] = False,
 ) -> None:
     """Run one program in the sandbox and print what happened (termination, solution, values)."""
-    from optagent.solvers.result import Limits
+    from optagent.core.types import Limits
     from optagent.solvers.sandbox import run_sync
 
     if not file.is_file():

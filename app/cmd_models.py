@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 models_app = typer.Typer(help="Model endpoints: check what answers.", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def check_command(
     ] = None,
 ) -> None:
     """Say which endpoints answer, the model names they serve and a latency figure; exit 1 if none answers."""
-    from optagent.agent.models.check import check_endpoints
+    from optagent.models.check import check_endpoints
 
     results = asyncio.run(check_endpoints(model, base_url))
     if len(results) == 1 and results[0].error:

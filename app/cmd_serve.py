@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     from optagent.app.serve import VllmOptions
@@ -24,8 +24,8 @@ def _announce(base_url: str, spec: str) -> None:
 def _serve_llamacpp(
     model: str | None, gguf: Path | None, host: str, port: int, max_model_len: int | None, dry_run: bool
 ) -> None:
-    from optagent.agent.models.llamacpp_server import LlamaCppServer, smollm2_gguf
     from optagent.app.serve import check_port_free
+    from optagent.models.llamacpp_server import LlamaCppServer, smollm2_gguf
 
     if gguf is not None and not gguf.is_file():
         raise OptagentError(f"--gguf {gguf} does not exist; pass the path of a .gguf model file")

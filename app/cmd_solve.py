@@ -23,12 +23,12 @@ from optagent.app.options import (
     TrimrOption,
     agent_settings,
 )
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     from optagent.agent.answer import Answer
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
+    from optagent.models import ModelRoles
 
 
 def _problem_text(text: str | None, file: Path | None) -> str:

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from optagent.app.options import BaseUrlOption, MaxTokensOption, ModelOption, RayOption, RoleOption
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 def parse_kinds(text: str) -> tuple:
-    from optagent.agent.synth.scenario import SynthKind
+    from optagent.synth.scenario import SynthKind
 
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     known = ", ".join(k.value for k in SynthKind)
@@ -56,9 +56,9 @@ def synth_command(
     """Synthesize verified optimization problems (ReSocratic): JSONL, chat SFT export, HF dataset."""
     from pydantic import ValidationError
 
-    from optagent.agent.synth.settings import SynthSettings
     from optagent.app.model_choice import model_roles
-    from optagent.solvers.result import Limits
+    from optagent.core.types import Limits
+    from optagent.synth.settings import SynthSettings
 
     try:
         settings = SynthSettings(
@@ -106,7 +106,7 @@ async def _run(settings, roles, out: Path, seeds: Path | None, ray: str | None):
         TimeElapsedColumn,
     )
 
-    from optagent.agent.synth.job import run_job
+    from optagent.synth.job import run_job
 
     columns = (
         TextColumn("[bold]synth"),

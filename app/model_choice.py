@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from optagent.agent.models import ModelRoles
+    from optagent.models import ModelRoles
 
 MODEL_ENV = "OPTAGENT_MODEL"
 
@@ -47,8 +47,8 @@ def model_roles(
     `concurrency` raises the requests each served endpoint takes at once (its default is
     lower) to match a command's work in flight; scripted and replayed models ignore it.
     """
-    from optagent.agent.models import ModelRoles, get_model, parse_role_options, split_spec
-    from optagent.agent.models.registry import NAMELESS
+    from optagent.models import ModelRoles, get_model, parse_role_options, split_spec
+    from optagent.models.registry import NAMELESS
 
     overrides = parse_role_options(roles or [])
     specs = [configured_model_spec(model) or "llamacpp/embedded", *overrides.values()]
@@ -58,7 +58,7 @@ def model_roles(
     with ExitStack() as stack:
         spec = configured_model_spec(model)
         if spec is None:
-            from optagent.agent.models.llamacpp_server import LlamaCppServer
+            from optagent.models.llamacpp_server import LlamaCppServer
 
             server = stack.enter_context(LlamaCppServer())
             print(EMBEDDED_NOTE.format(env=MODEL_ENV, url=server.base_url), file=sys.stderr)
@@ -68,8 +68,8 @@ def model_roles(
         else:
             built = ModelRoles.from_specs(spec, overrides, **served_options)
         if trimr:
-            from optagent.agent.trimr.model import with_trimr
-            from optagent.agent.trimr.settings import TrimRSettings
+            from optagent.models.trimr.model import with_trimr
+            from optagent.models.trimr.settings import TrimRSettings
 
             built = with_trimr(built, TrimRSettings())
         yield built

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
     from optagent.agent.context import AgentSettings

@@ -1,11 +1,11 @@
 """Serving a model for optagent: the `vllm serve` command a model family needs, and a wait
 for its health endpoint.
 
-The flags come from the family's profile (`agent/models/profiles.py`: the reasoning parser
+The flags come from the family's profile (`models/profiles.py`: the reasoning parser
 of reasoning models, a context length where the card asks for one), then the user's
 options, which win over the profile. The model is served under its own name
 (`--served-model-name`), so the spec to use is `vllm/<MODEL>`. llama.cpp is started by
-`agent/models/llamacpp_server.py`, the one launcher of that server.
+`models/llamacpp_server.py`, the one launcher of that server.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from optagent.agent.models.llamacpp_server import poll_until_answers
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models.llamacpp_server import poll_until_answers
 
 VLLM_HINT = "pip install 'optagent[vllm]' on a machine with a CUDA GPU, or use --backend llamacpp --gguf FILE"
 
@@ -52,7 +52,7 @@ def _without(flags: Sequence[str], names: set[str]) -> list[str]:
 
 def vllm_command(options: VllmOptions) -> list[str]:
     """`vllm serve MODEL ...` with the profile's flags and the user's options (which win)."""
-    from optagent.agent.models.profiles import find_profile
+    from optagent.models.profiles import find_profile
 
     profile = find_profile(options.model)
     mine: list[str] = []

@@ -36,11 +36,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from optagent.benchmarks.schema import Outcome, Problem
+from optagent.core.types import Outcome, Problem, Termination
 from optagent.evals.agent_view import model_calls
 from optagent.evals.log import SampleRecord, natural_key, read_log
 from optagent.evals.metrics import summarize
-from optagent.solvers.result import Termination
 
 SEED = 13
 COUNTS: dict[str, dict[str | None, int]] = {

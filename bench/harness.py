@@ -75,10 +75,10 @@ async def run(args: argparse.Namespace, base_url: str, out: Path, timed: list[Ti
     from rich.console import Console
 
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
     from optagent.evals.log import RunHeader
     from optagent.evals.producers import AgentProducer
     from optagent.evals.runner import EvalConfig, run_eval
+    from optagent.models import ModelRoles
 
     roles = ModelRoles.from_specs("vllm/fake-model", base_url=base_url, concurrency=args.concurrency, timeout_s=60.0)
     settings = AgentSettings.for_strategy("direct", explain=False)

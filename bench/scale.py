@@ -52,7 +52,7 @@ class Stopwatch:
         await self.inner.close()
 
     async def run(self, code, language=None, limits=None, files=None):
-        from optagent.solvers.result import Language
+        from optagent.core.types import Language
 
         started = time.monotonic()
         result = await self.inner.run(code, language or Language.PYTHON, limits, files)
@@ -77,10 +77,10 @@ async def one_run(args, base_url: str, out: Path, sandbox: Stopwatch, solver_cpu
     from rich.console import Console
 
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
     from optagent.evals.log import RunHeader
     from optagent.evals.producers import AgentProducer
     from optagent.evals.runner import EvalConfig, run_eval
+    from optagent.models import ModelRoles
 
     roles = ModelRoles.from_specs("vllm/fake-model", base_url=base_url, concurrency=args.concurrency, timeout_s=60.0)
     settings = AgentSettings.for_strategy("direct", explain=False)

@@ -47,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def synthetic_texts(count: int, rng: random.Random) -> list[str]:
     """Scenario-like stories: seed sentences recombined, with fresh nouns and numbers."""
-    from optagent.agent.synth import load_seeds
+    from optagent.synth import load_seeds
 
     sentences = [step.sentence for seed in load_seeds() for step in seed.steps]
     nouns = [f"item{rng.randrange(10**6)}" for _ in range(5000)]
@@ -62,7 +62,7 @@ def synthetic_texts(count: int, rng: random.Random) -> list[str]:
 
 
 def bench_dedup(sizes: list[int]) -> None:
-    from optagent.agent.synth.dedup import NearDuplicateIndex, shingles
+    from optagent.synth.dedup import NearDuplicateIndex, shingles
 
     rng = random.Random(7)
     texts = synthetic_texts(max(sizes) + 200, rng)
@@ -117,7 +117,7 @@ def bench_dedup(sizes: list[int]) -> None:
 
 async def bench_sandbox(workers: int, runs: int) -> float:
     from optagent.agent.llm import extract_code
-    from optagent.solvers.result import Language, Limits
+    from optagent.core.types import Language, Limits
     from optagent.solvers.sandbox import Sandbox
 
     code = extract_code(script.GOOD, Language.PYTHON)
@@ -161,9 +161,10 @@ class TimedSandbox:
 
 
 async def bench_job(latency: float, n: int, concurrency: int, workers: int) -> None:
-    from optagent.agent.models import Message, ModelRoles, get_model
-    from optagent.agent.synth import SynthSettings, pipeline, run_job
+    from optagent.core.types import Message
+    from optagent.models import ModelRoles, get_model
     from optagent.solvers.sandbox import Sandbox
+    from optagent.synth import SynthSettings, pipeline, run_job
 
     replies = script.SynthScript(script.fresh_workshop)
     claim_times: list[float] = []

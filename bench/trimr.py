@@ -43,9 +43,9 @@ ScriptedReasoner, ScriptedVerifier, stated_answer = (
     _scripted.stated_answer,
 )
 
-from optagent.agent.models import get_model
-from optagent.agent.trimr import TrimRSettings
-from optagent.agent.trimr.controller import TrimR
+from optagent.models import get_model
+from optagent.models.trimr import TrimRSettings
+from optagent.models.trimr.controller import TrimR
 
 VERIFIER_LATENCY_S = 0.04
 MARKERS = ["Wait", "Hmm", "Let me double-check", "Let me verify", "Alternatively", "But", "However", "Let me check"]

@@ -4,7 +4,7 @@ from optagent.benchmarks.base import Benchmark, BenchmarkInfo, LoadedBenchmark, 
 from optagent.benchmarks.datadir import resolve_data_dir
 from optagent.benchmarks.records import SkippedRecord
 from optagent.benchmarks.registry import BENCHMARKS, get_benchmark
-from optagent.benchmarks.schema import Outcome, Prediction, Problem, ProblemKind, Score, Targets
+from optagent.core.types import Outcome, Prediction, Problem, ProblemKind, Score, Targets
 
 __all__ = [
     "BENCHMARKS",

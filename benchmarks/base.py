@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from optagent.benchmarks.records import SkippedRecord
-from optagent.benchmarks.schema import Prediction, Problem, Score
 from optagent.benchmarks.scoring import STRICT_RULE
-from optagent.errors import OptagentError
-from optagent.solvers.result import Limits
+from optagent.core.errors import OptagentError
+from optagent.core.types import Limits, Prediction, Problem, Score
 
 if TYPE_CHECKING:
-    from optagent.agent.models.base import Model
+    from optagent.models.base import Model
     from optagent.solvers.sandbox import Sandbox
 
 

@@ -26,11 +26,10 @@ from typing import Any
 
 from optagent.benchmarks.base import Benchmark, BenchmarkInfo, ScoringContext
 from optagent.benchmarks.records import SkippedRecord, read_records
-from optagent.benchmarks.schema import Outcome, Prediction, Problem, ProblemKind, Score, Targets
 from optagent.benchmarks.scoring import execution_outcome
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Language, Outcome, Prediction, Problem, ProblemKind, Score, Targets, Termination
 from optagent.prompts.loader import render
-from optagent.solvers.result import Language, Termination
 
 STATEMENTS_FILE = "problems.jsonl"
 _CATEGORY = re.compile(r"^#\s*Category:\s*(\S+)", re.MULTILINE)

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from optagent.benchmarks.schema import Problem
+from optagent.core.types import ExecResult, Problem
 from optagent.prompts.loader import render
-from optagent.solvers.result import ExecResult
 
 if TYPE_CHECKING:
-    from optagent.agent.models.base import Model
+    from optagent.models.base import Model
 
 OUTPUT_CHARS = 12_000
 """Of a long output, the head and the tail are kept: programs print results last."""
@@ -35,7 +34,7 @@ async def extract_named(
     problem: Problem, result: ExecResult, model: Model, names: list[str] | None = None
 ) -> dict[str, float | None]:
     """One value (or None) per named target of `problem` (or per name of `names`), as stated in the output."""
-    from optagent.agent.models.base import Message
+    from optagent.core.types import Message
 
     names = list(problem.targets.named) if names is None else names
     output = result.stdout

@@ -17,9 +17,9 @@ from typing import Any
 
 from optagent.benchmarks.base import Benchmark, BenchmarkInfo, ScoringContext
 from optagent.benchmarks.records import SkippedRecord, read_records
-from optagent.benchmarks.schema import Prediction, Problem, Score, Targets
 from optagent.benchmarks.scoring import is_infeasible_label, parse_number, score_objective
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Prediction, Problem, Score, Targets
 
 QUESTION_FIELDS = ("question", "description", "en_question")
 ANSWER_FIELDS = ("answer", "ground_truth", "en_answer")

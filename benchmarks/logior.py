@@ -11,8 +11,8 @@ from pathlib import Path
 
 from optagent.benchmarks.base import Benchmark, BenchmarkInfo, ScoringContext
 from optagent.benchmarks.records import SkippedRecord, read_records
-from optagent.benchmarks.schema import Prediction, Problem, ProblemKind, Score, Targets
 from optagent.benchmarks.scoring import parse_number, score_objective
+from optagent.core.types import Prediction, Problem, ProblemKind, Score, Targets
 
 TOLERANCE = 0.01
 _KINDS = {"LP": ProblemKind.LP, "ILP": ProblemKind.MILP, "MILP": ProblemKind.MILP, "NLP": ProblemKind.NLP}

@@ -18,7 +18,6 @@ from pathlib import Path
 from optagent.benchmarks.base import Benchmark, BenchmarkInfo, ScoringContext
 from optagent.benchmarks.objective_key import objective_key
 from optagent.benchmarks.records import SkippedRecord, read_records
-from optagent.benchmarks.schema import Outcome, Prediction, Problem, Score, Targets
 from optagent.benchmarks.scoring import (
     absolute_match,
     execution_outcome,
@@ -27,7 +26,8 @@ from optagent.benchmarks.scoring import (
     predicted_objective,
     strict_match,
 )
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Outcome, Prediction, Problem, Score, Targets
 
 TOLERANCE = 1e-4
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 class SkippedRecord(BaseModel):

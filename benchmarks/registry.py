@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from optagent.benchmarks.base import Benchmark
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 _MODULES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "optibench": ("optagent.benchmarks.optibench", "OptiBench", {}),

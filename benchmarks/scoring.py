@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from optagent.benchmarks.schema import Outcome, Prediction, Score, Targets
-from optagent.solvers.result import ExecResult, SolutionStatus, Termination
+from optagent.core.types import ExecResult, Outcome, Prediction, Score, SolutionStatus, Targets, Termination
 
 STRICT_TOLERANCE = 1e-6
 STRICT_RULE = "|pred - gt| / (|gt| + 1) <= 1e-6 on the objective"

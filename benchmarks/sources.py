@@ -23,7 +23,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 
 from optagent.benchmarks.records import read_records
 from optagent.benchmarks.registry import get_benchmark
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 SOURCE_ENV = "OPTAGENT_DATA_SOURCE"
 _ARCHIVES = (".tar.gz", ".tgz")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from optagent.benchmarks.schema import Outcome, Problem
 from optagent.benchmarks.scoring import absolute_match, named_in_output, numbers_in, strict_match
+from optagent.core.types import Outcome, Problem
 from optagent.evals.log import SampleRecord, natural_key
 
 NAMED_TOLERANCE = 1e-4

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -19,10 +18,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from optagent import __version__
-from optagent.agent.models.base import CallRecord
 from optagent.agent.transcript import Exchange
-from optagent.benchmarks.schema import Prediction, Score
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.files import read_committed_lines, write_atomic
+from optagent.core.types import CallRecord, Prediction, Score, Tokens
 
 SCHEMA_VERSION = 1
 HEADER_FILE = "header.json"
@@ -63,26 +62,6 @@ class RunHeader(BaseModel):
                 "responses_sha256",
                 "settings",
             },
-        )
-
-
-class Tokens(BaseModel):
-    prompt: int = 0
-    completion: int = 0
-    reasoning: int = 0
-    calls: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.prompt + self.completion
-
-    @classmethod
-    def of(cls, records: list[CallRecord]) -> Tokens:
-        return cls(
-            prompt=sum(r.prompt_tokens for r in records),
-            completion=sum(r.completion_tokens for r in records),
-            reasoning=sum(r.reasoning_tokens or 0 for r in records),
-            calls=len(records),
         )
 
 
@@ -140,23 +119,6 @@ class LogRead(BaseModel):
     good_bytes: int = Field(0, description="length of the file up to the end of the last good line")
 
 
-def git_revision(path: Path | None = None) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=path or Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() or None
-
-
 def read_header(run_dir: Path) -> RunHeader:
     path = run_dir / HEADER_FILE
     if not path.is_file():
@@ -183,32 +145,6 @@ def read_log(run_dir: Path) -> LogRead:
     for record in lines:
         records.setdefault(record.key, record)
     return LogRead(header=header, records=list(records.values()), problems=problems, good_bytes=good_bytes)
-
-
-def read_committed_lines(path: Path, model: type[Line], noun: str, job: str) -> tuple[list[Line], list[str], int]:
-    """The committed lines of an append-only JSONL file, one problem per unreadable line, and
-    the byte length of the good part (a resume cuts the file there before appending).
-
-    A line counts once its newline is written, so a torn last line is a kill mid-write: it
-    is reported and left for the resume to redo; a line that does not validate is skipped.
-    """
-    data = path.read_bytes() if path.exists() else b""
-    lines: list[Line] = []
-    problems: list[str] = []
-    good_bytes = offset = 0
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        offset += len(raw)
-        if not raw.endswith(b"\n"):
-            problems.append(f"{path}:{number}: torn last line (the {job} was killed while writing it); ignored")
-            break
-        good_bytes = offset
-        if not raw.strip():
-            continue
-        try:
-            lines.append(model.model_validate_json(raw))
-        except ValidationError as error:
-            problems.append(f"{path}:{number}: unreadable {noun} ({error.errors()[0]['msg']}); skipped")
-    return lines, problems, good_bytes
 
 
 class RunLog:
@@ -289,12 +225,3 @@ def _check_compatible(run_dir: Path, existing: RunHeader, new: RunHeader) -> Non
             f"{run_dir} holds a different run ({key}: {old_id[key]!r} there, {new_id[key]!r} now); "
             f"pass a new --out to start a new run, or the same options to resume it"
         )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

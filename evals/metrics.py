@@ -36,7 +36,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from optagent.benchmarks.schema import Outcome
+from optagent.core.types import Outcome
 from optagent.evals.log import SampleRecord
 
 STRICT_TOLERANCE = 1e-6

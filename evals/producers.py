@@ -11,17 +11,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from optagent.agent.models.base import CallRecord
 from optagent.agent.transcript import Exchange
-from optagent.benchmarks.schema import Prediction, Problem
+from optagent.core.types import CallRecord, Limits, Prediction, Problem
 from optagent.evals.log import SolveStats
 from optagent.evals.responses import ResponsesFile
-from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
     from optagent.agent.answer import Answer
     from optagent.agent.context import AgentSettings
-    from optagent.agent.models import ModelRoles
+    from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
 

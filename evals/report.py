@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 from pydantic import BaseModel
 
-from optagent.benchmarks.schema import Outcome
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Outcome
 from optagent.evals.agent_view import agent_rows, transcripts
 from optagent.evals.log import RunHeader, SampleRecord, natural_key, read_log
 from optagent.evals.metrics import RULE_NAMES, Group, Summary, summarize, verdict
@@ -250,7 +250,7 @@ def _cost_rows(summaries: list[Summary]) -> list[list[str]]:
 
 def _trimr_tables(runs: list[Run]) -> list[Table]:
     """TrimR's cuts and savings in total per run and, for one run, per sample; none without TrimR."""
-    from optagent.agent.trimr.stats import TrimRStats, total
+    from optagent.models.trimr.stats import TrimRStats, total
 
     per_sample = [
         {r.key: [TrimRStats.model_validate(c.trimr) for c in r.calls if c.trimr] for r in run.records} for run in runs

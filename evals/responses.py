@@ -17,8 +17,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from optagent.errors import OptagentError
-from optagent.solvers.result import Language
+from optagent.core.errors import OptagentError
+from optagent.core.types import Language
 
 _FENCE_TAG = re.compile(r"```[ \t]*([A-Za-z0-9_+-]+)")
 _TAGS = {

@@ -27,12 +27,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from optagent.benchmarks.schema import Problem
-from optagent.errors import OptagentError
-from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings, Tokens
+from optagent.core.errors import OptagentError
+from optagent.core.types import Limits, Problem, Tokens
+from optagent.evals.log import RunHeader, RunLog, SampleRecord, SampleTimings
 from optagent.evals.metrics import Summary, summarize
 from optagent.evals.producers import Produced, Producer
-from optagent.solvers.result import Limits
 
 if TYPE_CHECKING:
     from optagent.solvers.sandbox import Sandbox
@@ -226,7 +225,7 @@ class _Running:
         self.added += 1
 
     def fields(self, sandbox: object) -> dict[str, str]:
-        from optagent.agent.models.transport import replica_states
+        from optagent.models.transport import replica_states
 
         graded = [r for r in self.records if r.graded]
         accuracy = f"{sum(r.correct for r in graded) / len(graded):.1%}" if graded else "-"
@@ -247,6 +246,6 @@ def _extractor(spec: str | None):
     """The model that reads named targets from program output (OptiBench's protocol), if any."""
     if spec is None:
         return None
-    from optagent.agent.models import get_model
+    from optagent.models import get_model
 
     return get_model(spec)

@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 PACKAGE_DIR = Path(__file__).parent
 

@@ -37,10 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from optagent.core.types import Limits
 from optagent.solvers import _linux, _rootfs
 from optagent.solvers._program import MODEL, PROGRAM, run_minizinc, run_python
 from optagent.solvers.introspect import read_solution
-from optagent.solvers.result import Limits
 from optagent.solvers.targets import SolveEvent, Target
 
 UID_BASE = 61000

@@ -10,7 +10,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from optagent.solvers.result import SolutionStatus
+from optagent.core.types import SolutionStatus
 from optagent.solvers.targets import Reading, SolveEvent, Target, get_target
 
 _SKIP = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)

@@ -24,15 +24,8 @@ import tempfile
 import time
 from typing import Any, Self
 
-from optagent.errors import OptagentError
-from optagent.solvers.result import (
-    ExecResult,
-    Language,
-    Limits,
-    SolutionStatus,
-    Termination,
-    Timings,
-)
+from optagent.core.errors import OptagentError
+from optagent.core.types import ExecResult, Language, Limits, SolutionStatus, Termination, Timings
 
 _START_TIMEOUT_S = 120.0
 _BACKSTOP_S = 10.0

@@ -21,8 +21,8 @@ def llm_server():
     Fails (never skips) when it cannot start: the `llm` tests are the proof that the
     client works with a real OpenAI-compatible server.
     """
-    from optagent.agent.models.llamacpp_server import LlamaCppServer
-    from optagent.errors import OptagentError
+    from optagent.core.errors import OptagentError
+    from optagent.models.llamacpp_server import LlamaCppServer
 
     server = LlamaCppServer()
     try:

@@ -6,19 +6,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import (
-    Answer,
-    AnswerOutcome,
-    Attempt,
-    named_outputs,
-    requested_outputs,
-)
+from optagent.agent.answer import Answer, AnswerOutcome, Attempt, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.explanation import SUMMARY_NOTE, contradictions, number, objective_row, solution_rows, summary
 from optagent.agent.llm import ask
-from optagent.agent.models.base import Role
 from optagent.agent.state import SolveState
-from optagent.solvers.result import ExecResult
+from optagent.core.types import ExecResult, Role
 
 _EXPLAINED = (AnswerOutcome.SOLVED, AnswerOutcome.INFEASIBLE, AnswerOutcome.UNBOUNDED)
 

@@ -29,7 +29,7 @@ from optagent.agent.context import RunContext
 from optagent.agent.formulation import Domain, Formulation
 from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
-from optagent.solvers.result import ExecResult, SolutionStatus, Termination
+from optagent.core.types import ExecResult, SolutionStatus, Termination
 
 _TRACEBACK_CHARS = 3000
 _HUGE = 1e9

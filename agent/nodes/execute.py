@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from optagent.agent.context import RunContext
 from optagent.agent.state import AttemptState
-from optagent.solvers.result import ExecResult, Termination
+from optagent.core.types import ExecResult, Termination
 
 NO_PROGRAM = "the model's reply contained no program"
 

@@ -9,8 +9,8 @@ from langgraph.runtime import Runtime
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Formulation
 from optagent.agent.llm import ask_structured
-from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
+from optagent.core.types import Role
 
 
 async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from langgraph.runtime import Runtime
 from optagent.agent.answer import Verdict
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured
-from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
+from optagent.core.types import Role
 
 _TRIGGER = {"formulation": "reformulate", "code": "recode", "accept": "first"}
 _OUTPUT_CHARS = 2000

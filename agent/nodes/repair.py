@@ -14,8 +14,8 @@ from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.kind import retarget
 from optagent.agent.llm import ask, extract_code
-from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
+from optagent.core.types import Role
 
 
 async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:

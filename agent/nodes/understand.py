@@ -11,8 +11,8 @@ from optagent.agent.answer import requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Understanding
 from optagent.agent.llm import ask_structured
-from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
+from optagent.core.types import Role
 
 
 async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from langgraph.runtime import Runtime
 from optagent.agent.answer import Verdict, exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask, extract_code
-from optagent.agent.models.base import Role
 from optagent.agent.state import AttemptState
+from optagent.core.types import Role
 
 OK, FIXED = "[[OK]]", "[[FIXED]]"
 _OUTPUT_CHARS = 4000

@@ -26,10 +26,9 @@ from pydantic import BaseModel
 from optagent.agent.answer import AnswerOutcome, Attempt, Vote
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured
-from optagent.agent.models.base import CallRecord, Role
 from optagent.agent.state import SolveState
-from optagent.benchmarks.schema import Problem, ProblemKind
 from optagent.benchmarks.scoring import strict_match
+from optagent.core.types import CallRecord, Problem, ProblemKind, Role
 
 Ballot = tuple[str, Any]
 _NOT_SOLUTION = ("status", "objective")

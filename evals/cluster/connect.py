@@ -9,7 +9,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 RAY_HINT = "pip install 'optagent[ray]' on the driver and on every node"
 LOCAL = "local"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 
-from optagent.solvers.result import ExecResult, Language, Limits
+from optagent.core.types import ExecResult, Language, Limits
 from optagent.solvers.sandbox import Sandbox
 
 

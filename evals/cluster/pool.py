@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import ExecResult, Language, Limits
 from optagent.evals.cluster.connect import Node, connect, live_nodes, ray_module
-from optagent.solvers.result import ExecResult, Language, Limits
 
 
 @dataclass

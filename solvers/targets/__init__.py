@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 from optagent.solvers.targets.base import Reading, SolveEvent, Target
 
 TARGETS: dict[str, str] = {

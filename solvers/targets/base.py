@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import Language, SolutionStatus
+from optagent.core.types import Language, ProblemKind, SolutionStatus
 
 MAX_VALUES = 5000
 

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import (
-    Reading,
-    Record,
-    SolveEvent,
-    Target,
-    collect,
-    number,
-    wrap_solve,
-)
+from optagent.core.types import ProblemKind, SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
 
 # CP-SAT cannot prove unboundedness: every variable has a finite domain.
 _STATUS = {

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import SolutionStatus
+from optagent.core.types import ProblemKind, SolutionStatus
 from optagent.solvers.targets.base import Reading, SolveEvent, Target, collect, number
 
 # gurobipy.GRB.Status codes.

@@ -25,8 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import Language, SolutionStatus
+from optagent.core.types import Language, ProblemKind, SolutionStatus
 from optagent.solvers.targets.base import MAX_VALUES, Reading, Target, number
 
 _STATUS = {

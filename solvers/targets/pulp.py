@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import (
-    Reading,
-    Record,
-    SolveEvent,
-    Target,
-    collect,
-    number,
-    wrap_solve,
-)
+from optagent.core.types import ProblemKind, SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
 
 # LpProblem.status: 1 optimal, 0 not solved, -1 infeasible, -2 unbounded, -3 undefined.
 # LpProblem.sol_status: 1 optimal, 2 integer feasible, 0 no solution, -1 infeasible, -2 unbounded.

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import (
-    Reading,
-    Record,
-    SolveEvent,
-    Target,
-    collect,
-    number,
-    wrap_solve,
-)
+from optagent.core.types import ProblemKind, SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
 
 # Termination-condition names of Pyomo's three result APIs (legacy SolverResults, appsi,
 # pyomo.contrib.solver), compared lower-cased so one table serves all of them.

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optagent.benchmarks.schema import ProblemKind
-from optagent.solvers.result import SolutionStatus
-from optagent.solvers.targets.base import (
-    Reading,
-    Record,
-    SolveEvent,
-    Target,
-    collect,
-    number,
-)
+from optagent.core.types import ProblemKind, SolutionStatus
+from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number
 
 _STATUS = {
     "optimal": SolutionStatus.OPTIMAL,

@@ -11,7 +11,8 @@ import json
 from collections import Counter, deque
 from collections.abc import Iterable
 
-from optagent.agent.models import Message, ModelRoles, get_model
+from optagent.core.types import Message
+from optagent.models import ModelRoles, get_model
 
 STEP_MARKERS = {
     "understand": "Read this optimization problem as an expert would",

@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 from tests.agent.scripted import ACCEPT, FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

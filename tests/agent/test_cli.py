@@ -101,7 +101,7 @@ def test_answer_is_printed_for_a_person(capsys) -> None:
     from optagent.agent.answer import AnswerOutcome
     from optagent.agent.formulation import Formulation
     from optagent.app.cmd_solve import print_answer
-    from optagent.solvers.result import Language
+    from optagent.core.types import Language
     from tests.agent.scripted import FORMULATION
 
     answer = Answer(

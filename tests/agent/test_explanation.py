@@ -6,14 +6,7 @@ from __future__ import annotations
 import pytest
 
 from optagent.agent import AgentSettings, solve
-from optagent.agent.explanation import (
-    SUMMARY_NOTE,
-    Row,
-    contradictions,
-    objective_row,
-    solution_rows,
-    summary,
-)
+from optagent.agent.explanation import SUMMARY_NOTE, Row, contradictions, objective_row, solution_rows, summary
 from optagent.agent.formulation import Formulation, Understanding
 from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
 

@@ -12,7 +12,7 @@ import pytest
 
 from optagent.agent import STRATEGY_NAMES, AgentSettings, build_graph
 from optagent.agent.context import PLANS
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

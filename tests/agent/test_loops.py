@@ -62,7 +62,7 @@ async def test_the_budget_is_shared_by_the_samples(sandbox) -> None:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_corrective_retry_counts_as_a_call() -> None:
-    from optagent.agent.models.base import CallRecord
+    from optagent.core.types import CallRecord
 
     settings = AgentSettings(samples=1, max_calls=3)
     assert settings.over_budget([CallRecord(model="m"), CallRecord(model="m")]) is None

@@ -9,9 +9,9 @@ import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
 from optagent.agent.kind import classify
-from optagent.agent.models.mock import MockModel
-from optagent.agent.models.roles import ModelRoles
-from optagent.benchmarks.schema import Problem, ProblemKind, Targets
+from optagent.core.types import Problem, ProblemKind, Targets
+from optagent.models.mock import MockModel
+from optagent.models.roles import ModelRoles
 from tests.agent.scripted import (
     ACCEPT,
     CRASH,
@@ -297,7 +297,7 @@ async def test_cp_prompt_levels(sandbox, level: str) -> None:
 
 async def test_thinking_models_sample_as_their_profile_says() -> None:
     from optagent.agent.llm import sampling_for
-    from optagent.agent.models import get_model
+    from optagent.models import get_model
 
     thinking = get_model("vllm/Qwen/Qwen3-8B", base_url="http://127.0.0.1:9/v1")
     hybrid_off = get_model("vllm/Qwen/Qwen3-8B", base_url="http://127.0.0.1:9/v1", sampling={"thinking": False})
@@ -315,7 +315,7 @@ async def test_thinking_models_sample_as_their_profile_says() -> None:
 
 async def test_a_thinking_model_on_the_fake_server_gets_its_profile_sampling(sandbox) -> None:
     """Against tests/fake_openai.py: what a real reasoning model would be sent (no such model runs here)."""
-    from optagent.agent.models import get_model
+    from optagent.models import get_model
     from tests.fake_openai import FakeOpenAI
 
     program = GOOD

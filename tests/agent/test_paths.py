@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
-from optagent.benchmarks.schema import Problem, Targets
+from optagent.core.types import Problem, Targets
 from tests.agent.scripted import (
     ACCEPT,
     CRASH,

@@ -7,8 +7,7 @@ from optagent.agent.formulation import Domain, Formulation, Objective, Variable
 from optagent.agent.llm import extract_code
 from optagent.agent.nodes.diagnose import diagnosis_of
 from optagent.agent.state import AttemptState
-from optagent.benchmarks.schema import Problem, Targets
-from optagent.solvers.result import ExecResult, Language, SolutionStatus, Termination
+from optagent.core.types import ExecResult, Language, Problem, SolutionStatus, Targets, Termination
 
 
 def test_extract_code_prefers_the_tagged_longest_block() -> None:

@@ -8,8 +8,8 @@ import subprocess
 import httpx
 import pytest
 
-from optagent.agent.models.llamacpp_server import free_port
 from optagent.app.chat_auth import is_loopback
+from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import ChatServer, optagent
 
 SECRET = "wonder-land-7"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optagent.app.chat_data import MAX_TABLE_CHARS, load_table
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 def test_csv_and_excel_become_the_same_csv(tmp_path):

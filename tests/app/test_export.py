@@ -6,7 +6,7 @@ import pytest
 
 from optagent.agent.answer import Answer, AnswerOutcome
 from optagent.app.chat_export import export_files
-from optagent.solvers.result import Language
+from optagent.core.types import Language
 
 PULP_IN_FUNCTION = """import json, pulp
 def main():

@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from optagent.agent.models.llamacpp_server import free_port
-from optagent.agent.models.profiles import PROFILES
+from optagent.models.llamacpp_server import free_port
+from optagent.models.profiles import PROFILES
 from tests.app.conftest import optagent
 
 MODEL_OF_PROFILE = {

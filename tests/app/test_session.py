@@ -9,11 +9,11 @@ import pytest
 
 from optagent.agent.context import AgentSettings
 from optagent.agent.graph import AgentEvent
-from optagent.agent.models import ModelRoles, get_model
 from optagent.app.chat_data import load_table
 from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.chat_session import ChatSession, Turn
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import ModelRoles, get_model
 from tests.app.workshop import CHANGE, PROBLEM, WorkshopScript
 
 SETTINGS = AgentSettings.for_strategy(CHAT_STRATEGY)

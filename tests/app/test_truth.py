@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from optagent.agent.explanation import SUMMARY_NOTE
-from optagent.agent.models.llamacpp_server import free_port
 from optagent.app.chat_examples import EXAMPLE, EXAMPLE_CHANGE
+from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import ANSI, REPO, ChatServer, Terminal, optagent, send
 from tests.app.workshop import EXPLAINED, PROBLEM, SWAPPED, WorkshopScript
 

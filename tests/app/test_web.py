@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from optagent.agent.models.llamacpp_server import free_port
+from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import ChatServer, send
 from tests.app.workshop import CHANGE, PROBLEM
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from optagent.agent.models.llamacpp_server import free_port
+from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import CHROMIUM_ARGS, ChatServer
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ import re
 from collections import deque
 from typing import Any
 
-from optagent.agent.models import Message
+from optagent.core.types import Message
 from tests.agent.scripted import (
     FORMULATION,
     GOOD,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from optagent.benchmarks import get_benchmark
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 def _optibench_dir(tmp_path: Path, text: str) -> Path:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from optagent.benchmarks import Outcome, Prediction, ScoringContext, get_benchmark
-from optagent.errors import OptagentError
-from optagent.solvers.result import ExecResult, Language, Limits, Termination
+from optagent.core.errors import OptagentError
+from optagent.core.types import ExecResult, Language, Limits, Termination
 from optagent.solvers.sandbox import Sandbox
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

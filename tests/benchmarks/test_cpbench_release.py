@@ -16,7 +16,7 @@ import pytest
 
 from optagent.benchmarks import Outcome, Prediction, ScoringContext, get_benchmark
 from optagent.benchmarks.cpbench import data_block, reference_problem_text
-from optagent.solvers.result import Language, Limits
+from optagent.core.types import Language, Limits
 from optagent.solvers.sandbox import Sandbox
 
 LIMITS = Limits(timeout_s=60.0)

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from optagent.app.cli import build_app
 from optagent.benchmarks import resolve_data_dir
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

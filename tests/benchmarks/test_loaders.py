@@ -9,7 +9,7 @@ import pytest
 
 from optagent.benchmarks import BENCHMARKS, ProblemKind, get_benchmark
 from optagent.benchmarks.objective_key import objective_key
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
 
 
 def test_registry_names_and_unknown_name() -> None:

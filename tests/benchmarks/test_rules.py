@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from optagent.benchmarks import Outcome, Prediction
-from optagent.benchmarks.scoring import (
-    execution_outcome,
-    is_infeasible_label,
-    parse_number,
-    strict_match,
-)
-from optagent.solvers.result import ExecResult, SolutionStatus, Termination
+from optagent.benchmarks.scoring import execution_outcome, is_infeasible_label, parse_number, strict_match
+from optagent.core.types import ExecResult, SolutionStatus, Termination
 
 
 @pytest.mark.parametrize(

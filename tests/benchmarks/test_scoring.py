@@ -11,22 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from optagent.agent.models import get_model
-from optagent.benchmarks import (
-    Outcome,
-    Prediction,
-    Problem,
-    ScoringContext,
-    Targets,
-    get_benchmark,
-)
-from optagent.solvers.result import (
-    ExecResult,
-    Language,
-    Limits,
-    SolutionStatus,
-    Termination,
-)
+from optagent.benchmarks import Outcome, Prediction, Problem, ScoringContext, Targets, get_benchmark
+from optagent.core.types import ExecResult, Language, Limits, SolutionStatus, Termination
+from optagent.models import get_model
 from optagent.solvers.sandbox import Sandbox
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from optagent.agent.models import Message, ModelRoles, get_model
-from optagent.benchmarks.schema import Problem, ProblemKind
+from optagent.core.types import Message, Problem, ProblemKind
+from optagent.models import ModelRoles, get_model
 from tests.agent.scripted import STEP_MARKERS
 
 _PREFIX = 160  # characters of a statement that identify it inside a prompt

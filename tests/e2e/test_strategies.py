@@ -20,12 +20,12 @@ from optagent.agent import STRATEGY_NAMES, AgentSettings
 from optagent.benchmarks import resolve_data_dir
 from optagent.benchmarks.cpbench import printed_solution
 from optagent.benchmarks.registry import benchmark_for
-from optagent.benchmarks.schema import Outcome
-from optagent.evals.log import RunHeader, git_revision, read_log
+from optagent.core.files import git_revision
+from optagent.core.types import Limits, Outcome
+from optagent.evals.log import RunHeader, read_log
 from optagent.evals.producers import AgentProducer
 from optagent.evals.report import write_report
 from optagent.evals.runner import EvalConfig, EvalResult, run_eval
-from optagent.solvers.result import Limits
 from tests.e2e.programs import (
     CP_CHECKS,
     CPBENCH_IDS,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from optagent.benchmarks.schema import Outcome
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Outcome
 from optagent.evals.log import SAMPLES_FILE, RunHeader, RunLog, SampleRecord, read_log
 
 

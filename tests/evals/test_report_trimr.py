@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from optagent.agent.models.base import CallRecord
-from optagent.agent.trimr.rules import Rule
-from optagent.agent.trimr.stats import TrimRStats
-from optagent.benchmarks.schema import Outcome
+from optagent.core.types import CallRecord, Outcome
 from optagent.evals.log import RunHeader, RunLog, SampleRecord
 from optagent.evals.report import write_report
+from optagent.models.trimr.rules import Rule
+from optagent.models.trimr.stats import TrimRStats
 
 
 def _call(stats: TrimRStats | None) -> CallRecord:

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from optagent.agent.models import get_model
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
 
 FAST = {"retry_base_delay_s": 0.01, "max_retries": 2}
 

@@ -5,9 +5,9 @@ import time
 import pytest
 from pydantic import BaseModel
 
-from optagent.agent.models import get_model
-from optagent.agent.models.llamacpp_server import LlamaCppServer
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
+from optagent.models.llamacpp_server import LlamaCppServer
 
 pytestmark = pytest.mark.llm
 
@@ -70,6 +70,6 @@ def test_bad_model_file_fails_with_the_reason(tmp_path):
 
 
 async def test_models_listing(llm_server):
-    from optagent.agent.models.transport import served_models
+    from optagent.models.transport import served_models
 
     assert await served_models(get_model("llamacpp/smollm2", base_url=llm_server.base_url).settings) == ["smollm2"]

@@ -3,9 +3,10 @@
 import pytest
 from pydantic import BaseModel
 
-from optagent.agent.models import CallRecord, Message, ModelRoles, Role, get_model, parse_role_options
-from optagent.agent.models.mock import MockReply
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import CallRecord, Message, Role
+from optagent.models import ModelRoles, get_model, parse_role_options
+from optagent.models.mock import MockReply
 
 
 class Answer(BaseModel):

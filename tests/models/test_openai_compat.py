@@ -6,8 +6,8 @@ import time
 import pytest
 from pydantic import BaseModel
 
-from optagent.agent.models import get_model
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
 
 
 class Answer(BaseModel):

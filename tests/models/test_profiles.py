@@ -2,9 +2,9 @@
 
 import pytest
 
-from optagent.agent.models import get_model
-from optagent.agent.models.profiles import PROFILES, find_profile, profile_named
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
+from optagent.models.profiles import PROFILES, find_profile, profile_named
 
 
 @pytest.mark.parametrize(

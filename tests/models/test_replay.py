@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from optagent.agent.models import ModelRoles, Role, get_model
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.core.types import Role
+from optagent.models import ModelRoles, get_model
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from optagent.agent.models.llamacpp_server import LlamaCppServer
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models.llamacpp_server import LlamaCppServer
 
 pytestmark = pytest.mark.llm
 

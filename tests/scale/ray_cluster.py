@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from optagent.agent.models.llamacpp_server import free_port
+from optagent.models.llamacpp_server import free_port
 
 RAY = Path(sys.executable).parent / "ray"
 SMALL = ("--num-cpus=1", "--object-store-memory=100000000", "--node-ip-address=127.0.0.1", "--disable-usage-stats")

@@ -86,9 +86,9 @@ def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, r
 def test_synthesis_runs_its_programs_on_the_cluster(tmp_path, ray_cluster, monkeypatch):
     import asyncio
 
-    from optagent.agent.synth.job import run_job
-    from optagent.agent.synth.settings import SynthSettings
     from optagent.evals.cluster import ClusterSandbox
+    from optagent.synth.job import run_job
+    from optagent.synth.settings import SynthSettings
     from tests.synth.script import SynthScript, workshop
 
     for name, value in ray_cluster.env.items():  # before Ray is imported: it reads its auth settings then

@@ -8,10 +8,10 @@ import asyncio
 
 import pytest
 
-from optagent.agent.models import get_model
-from optagent.agent.models.providers import base_urls
-from optagent.agent.models.transport import replica_states
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
+from optagent.models.providers import base_urls
+from optagent.models.transport import replica_states
 from tests.fake_openai import FakeOpenAI
 
 
@@ -49,7 +49,7 @@ async def test_requests_spread_by_outstanding_within_each_replicas_limit(pair):
 
 
 async def test_a_failing_replica_is_taken_out_and_probed_back_in(pair, monkeypatch):
-    from optagent.agent.models import transport
+    from optagent.models import transport
 
     monkeypatch.setattr(transport, "PROBE_FIRST_S", 0.2)
     first, second = pair

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from optagent.agent.models.providers import base_urls
+from optagent.models.providers import base_urls
 from tests.app.conftest import optagent
 
 

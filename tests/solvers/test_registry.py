@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from optagent.benchmarks.schema import ProblemKind
+from optagent.core.types import ProblemKind
 from optagent.solvers.targets import TARGETS, get_target
 
 

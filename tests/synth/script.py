@@ -17,7 +17,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from optagent.agent.models import Message, ModelRoles, get_model
+from optagent.core.types import Message
+from optagent.models import ModelRoles, get_model
 from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING
 
 SCENARIO_MARKER = "Write a NEW optimization scenario"

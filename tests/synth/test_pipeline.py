@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from optagent.agent.synth import RejectReason, Stage, SynthKind, SynthSettings, run_job
-from optagent.agent.synth.store import read_candidates
+from optagent.synth import RejectReason, Stage, SynthKind, SynthSettings, run_job
+from optagent.synth.store import read_candidates
 from tests.agent.scripted import CRASH, INFEASIBLE, WRONG
 from tests.synth.script import Plan, SynthScript, workshop
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 
-from optagent.agent.synth.dedup import NearDuplicateIndex
-from optagent.agent.synth.job import run_job
-from optagent.agent.synth.pipeline import prefixes_of
-from optagent.agent.synth.scenario import Scenario
-from optagent.agent.synth.settings import SynthSettings
-from optagent.agent.synth.store import read_candidates
+from optagent.synth.dedup import NearDuplicateIndex
+from optagent.synth.job import run_job
+from optagent.synth.pipeline import prefixes_of
+from optagent.synth.scenario import Scenario
+from optagent.synth.settings import SynthSettings
+from optagent.synth.store import read_candidates
 from tests.synth.script import SynthScript, workshop
 
 
@@ -73,7 +73,7 @@ def test_a_prefix_is_a_duplicate_of_other_families_only():
 
 
 def test_prefixes_committed_before_a_kill_are_not_committed_again(tmp_path):
-    from optagent.agent.synth.store import CANDIDATES_FILE
+    from optagent.synth.store import CANDIDATES_FILE
 
     _job(tmp_path, prefixes=True)
     log = tmp_path / "job" / CANDIDATES_FILE

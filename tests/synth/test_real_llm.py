@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from optagent.agent.models import ModelRoles
-from optagent.agent.synth.job import run_job
-from optagent.agent.synth.records import Candidate
-from optagent.agent.synth.settings import SynthSettings
-from optagent.solvers.result import Limits
+from optagent.core.types import Limits
+from optagent.models import ModelRoles
+from optagent.synth.job import run_job
+from optagent.synth.records import Candidate
+from optagent.synth.settings import SynthSettings
 
 
 @pytest.mark.llm

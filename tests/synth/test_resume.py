@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from optagent.agent.synth import SynthSettings, run_job
-from optagent.agent.synth.store import CANDIDATES_FILE, read_candidates
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.synth import SynthSettings, run_job
+from optagent.synth.store import CANDIDATES_FILE, read_candidates
 from tests.synth.script import SynthScript, fresh_workshop
 
 SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8, "prefixes": False}
@@ -25,7 +25,7 @@ import asyncio, sys
 sys.path.insert(0, {str(Path(__file__).parents[2])!r})
 from pathlib import Path
 from tests.synth.script import SynthScript, fresh_workshop
-from optagent.agent.synth import SynthSettings, run_job
+from optagent.synth import SynthSettings, run_job
 script = SynthScript(fresh_workshop, delay_s=0.15)
 asyncio.run(run_job(SynthSettings(**{SETTINGS!r}), script.roles(), Path(sys.argv[1]), workers=2))
 """

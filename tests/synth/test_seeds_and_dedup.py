@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from optagent.agent.synth import NearDuplicateIndex, SynthKind, load_seeds
-from optagent.agent.synth.pipeline import question_problem
-from optagent.agent.synth.records import RejectReason
-from optagent.agent.synth.scenario import Scenario
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.synth import NearDuplicateIndex, SynthKind, load_seeds
+from optagent.synth.pipeline import question_problem
+from optagent.synth.records import RejectReason
+from optagent.synth.scenario import Scenario
 
 
 def test_packaged_seeds_are_many_valid_and_varied() -> None:

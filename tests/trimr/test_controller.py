@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from optagent.agent.models import get_model
-from optagent.agent.trimr import Rule, TrimRSettings
-from optagent.agent.trimr.controller import TrimR
-from optagent.errors import OptagentError
+from optagent.core.errors import OptagentError
+from optagent.models import get_model
+from optagent.models.trimr import Rule, TrimRSettings
+from optagent.models.trimr.controller import TrimR
 from tests.fake_openai import FakeOpenAI
 from tests.trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
 
@@ -157,8 +157,9 @@ async def test_a_model_without_a_thinking_profile_is_refused_in_one_line(servers
 
 
 async def test_trimr_model_wraps_roles_and_collects_stats(servers):
-    from optagent.agent.models import ModelRoles, Role
-    from optagent.agent.trimr.model import TrimRModel, with_trimr
+    from optagent.core.types import Role
+    from optagent.models import ModelRoles
+    from optagent.models.trimr.model import TrimRModel, with_trimr
 
     r, _, v, _ = servers
     reasoning = get_model("vllm/fake-qwen3-thinker", base_url=r.base_url)
@@ -191,8 +192,8 @@ async def test_the_thinking_budget_fits_the_request_cap(servers):
 
 
 async def test_the_verifier_sees_the_question_and_worked_examples(servers):
-    from optagent.agent.models.base import Message
-    from optagent.agent.trimr.verifier import question_of
+    from optagent.core.types import Message
+    from optagent.models.trimr.verifier import question_of
 
     output = await _trimr(servers).generate("converging")
     assert output.trimr.rule == Rule.OVERTHINKING, "the examples in the prompt do not mislead the verdicts"
@@ -211,8 +212,9 @@ async def test_the_agent_asks_trimr_within_one_consistent_cap(servers):
     """The agent's request for a thinking model (cap + the profile's thinking room) sets TrimR's budget."""
     from optagent.agent.context import AgentSettings
     from optagent.agent.llm import sampling_for
-    from optagent.agent.models import ModelRoles, Role
-    from optagent.agent.trimr.model import with_trimr
+    from optagent.core.types import Role
+    from optagent.models import ModelRoles
+    from optagent.models.trimr.model import with_trimr
 
     r, _, v, _ = servers
     reasoning = get_model("vllm/fake-qwen3-thinker", base_url=r.base_url)

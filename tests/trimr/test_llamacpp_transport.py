@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from optagent.agent.models import Message
-from optagent.agent.trimr import TrimRSettings
-from optagent.agent.trimr.controller import TrimR
-from optagent.agent.trimr.prompting import PromptRenderer
-from optagent.agent.trimr.verifier import p_yes
+from optagent.core.types import Message
+from optagent.models.trimr import TrimRSettings
+from optagent.models.trimr.controller import TrimR
+from optagent.models.trimr.prompting import PromptRenderer
+from optagent.models.trimr.verifier import p_yes
 
 pytestmark = pytest.mark.llm
 

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from optagent.agent.trimr.rules import Convergence, LoopDetector, underthinking
-from optagent.agent.trimr.settings import TrimRSettings
-from optagent.agent.trimr.thoughts import ThoughtSplitter
+from optagent.models.trimr.rules import Convergence, LoopDetector, underthinking
+from optagent.models.trimr.settings import TrimRSettings
+from optagent.models.trimr.thoughts import ThoughtSplitter
 
 MARKERS = ["Wait", "But", "Alternatively", "Hmm", "Let me double-check"]
 
