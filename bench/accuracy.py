@@ -78,15 +78,22 @@ def subset(benchmark: str, size: int, data: Path | None) -> list[str]:
     return draw(benchmark, benchmark_for(benchmark).load(resolve_data_dir(data)).problems, size)
 
 
-def cell_dir(out: Path, strategy: str, benchmark: str) -> Path:
-    return out / f"{strategy}-{benchmark}"
+def cell_dir(out: Path, strategy: str, benchmark: str, target: str | None = None) -> Path:
+    return out / (f"{strategy}-{benchmark}" + (f"-{target}" if target else ""))
 
 
-def eval_command(args: argparse.Namespace, strategy: str, benchmark: str, ids: list[str]) -> list[str]:
+def column(strategy: str, target: str | None) -> str:
+    return f"{strategy} ({target})" if target else strategy
+
+
+def eval_command(
+    args: argparse.Namespace, strategy: str, benchmark: str, ids: list[str], target: str | None = None
+) -> list[str]:
     command = [str(Path(sys.executable).parent / "optagent"), "eval", benchmark, "--strategy", strategy]
+    command += ["--target", target] if target else []
     command += ["--model", args.model, "--samples", str(args.samples), "--votes", str(args.votes)]
     command += ["--ids", ",".join(ids)]
-    command += ["--out", str(cell_dir(args.out, strategy, benchmark)), "--concurrency", str(args.concurrency)]
+    command += ["--out", str(cell_dir(args.out, strategy, benchmark, target)), "--concurrency", str(args.concurrency)]
     command += ["--base-url", args.base_url] if args.base_url else []
     command += ["--data", str(args.data)] if args.data else []
     command += ["--timeout", str(args.timeout)]
@@ -162,17 +169,26 @@ def _markdown(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
 
 
-def tables(out: Path, strategies: list[str], benchmarks: list[str], data: Path | None = None) -> str:
-    """Both tables as Markdown, from whatever cells exist under `out` (a missing cell is skipped)."""
+def tables(
+    out: Path,
+    strategies: list[str],
+    benchmarks: list[str],
+    data: Path | None = None,
+    targets: list[str | None] | None = None,
+) -> str:
+    """Both tables as Markdown, from whatever cells exist under `out` (a missing cell is skipped).
+    With `targets`, each strategy is a column per target (`direct (minizinc)`)."""
     from optagent.benchmarks import resolve_data_dir
     from optagent.benchmarks.registry import benchmark_for
 
+    columns = [column(s, t) for s in strategies for t in targets or [None]]
     cells: dict[tuple[str, str], list[SampleRecord]] = {}
     for strategy in strategies:
-        for benchmark in benchmarks:
-            path = cell_dir(out, strategy, benchmark)
-            if (path / "header.json").exists():
-                cells[strategy, benchmark] = read_log(path).records
+        for target in targets or [None]:
+            for benchmark in benchmarks:
+                path = cell_dir(out, strategy, benchmark, target)
+                if (path / "header.json").exists():
+                    cells[column(strategy, target), benchmark] = read_log(path).records
     statements = {
         b: {p.id: p.text for p in benchmark_for(b).load(resolve_data_dir(data)).problems} for b in {b for _, b in cells}
     }
@@ -181,7 +197,7 @@ def tables(out: Path, strategies: list[str], benchmarks: list[str], data: Path |
         {(b, r.id) for (_, b), records in cells.items() for r in records}, key=lambda k: (k[0], natural_key((k[1], 0)))
     )
     verdicts = [
-        [f"{b} {pid}", *(_verdict([r for r in cells.get((s, b), []) if r.id == pid]) for s in strategies)]
+        [f"{b} {pid}", *(_verdict([r for r in cells.get((c, b), []) if r.id == pid]) for c in columns)]
         for b, pid in problems
     ]
     note = "✓ correct by the native rule; otherwise the outcome (wrong, crashed, infeasible, ...); · not run"
@@ -189,7 +205,7 @@ def tables(out: Path, strategies: list[str], benchmarks: list[str], data: Path |
         "## Strategies x benchmarks\n\n"
         + _markdown(CELL_HEADERS, rows)
         + "\n\n## Verdict per problem\n\n"
-        + _markdown(["problem", *strategies], verdicts)
+        + _markdown(["problem", *columns], verdicts)
         + f"\n\n{note}\n"
     )
 
@@ -200,6 +216,9 @@ def main() -> None:
     parser.add_argument("--base-url", help="the server's OpenAI-compatible URL")
     parser.add_argument("--strategies", default="direct,full", help=f"comma-separated, of {', '.join(STRATEGIES)}")
     parser.add_argument("--benchmarks", default="optibench,logior,cpbench", help="comma-separated")
+    parser.add_argument(
+        "--targets", help="comma-separated solver targets, one cell each (e.g. cpmpy,ortools,minizinc for CP-Bench)"
+    )
     parser.add_argument("--size", type=int, default=1, help="draw N times the default subsets (same seed)")
     parser.add_argument("--samples", type=int, default=1, help="independent solves per problem")
     parser.add_argument(
@@ -213,17 +232,20 @@ def main() -> None:
     args = parser.parse_args()
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
+    targets: list[str | None] = [t.strip() for t in (args.targets or "").split(",") if t.strip()] or [None]
     unknown = [s for s in strategies if s not in STRATEGIES] + [b for b in benchmarks if b not in COUNTS]
     if unknown or args.size < 1:
         parser.error(f"unknown strategy or benchmark {unknown}" if unknown else "--size must be 1 or more")
     if not args.tables_only:
         for strategy in strategies:
-            for benchmark in benchmarks:
-                ids = subset(benchmark, args.size, args.data)
-                done = subprocess.run(eval_command(args, strategy, benchmark, ids), check=False)
-                if done.returncode != 0:
-                    print(f"{strategy} on {benchmark}: optagent eval ended with {done.returncode}", file=sys.stderr)
-    text = tables(args.out, strategies, benchmarks, args.data)
+            for target in targets:
+                for benchmark in benchmarks:
+                    ids = subset(benchmark, args.size, args.data)
+                    done = subprocess.run(eval_command(args, strategy, benchmark, ids, target), check=False)
+                    if done.returncode != 0:
+                        where = f"{column(strategy, target)} on {benchmark}"
+                        print(f"{where}: optagent eval ended with {done.returncode}", file=sys.stderr)
+    text = tables(args.out, strategies, benchmarks, args.data, targets)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.md").write_text(text)
     print(text)
