@@ -4,7 +4,9 @@ to use it."""
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +42,9 @@ def _serve_llamacpp(
     check_port_free(host, port)
     server.start()
     _announce(server.base_url, f"llamacpp/{alias}")
+    # SIGTERM (a job scheduler, `kill`) goes through `finally` too: the server child would
+    # otherwise wait out its open requests (uvicorn's graceful shutdown) after this process died.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         assert server.process is not None
         server.process.wait()

@@ -6,6 +6,7 @@ import shlex
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -106,3 +107,49 @@ def test_serve_llamacpp_for_real_prints_the_spec_and_serves():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.llm
+def test_sigterm_stops_the_llamacpp_server_even_mid_request():
+    """A terminated `optagent serve` takes its server down with it, an answer in flight or not."""
+    port = free_port()
+    process = subprocess.Popen(
+        optagent("serve", "--backend", "llamacpp", "smollm2", "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        while not process.stdout.readline().startswith("use:"):
+            assert process.poll() is None, "the server did not start"
+        children = [pid for pid in _pids() if _parent(pid) == process.pid]
+        assert children, "the llama.cpp server runs as a child process"
+        body = {"model": "smollm2", "prompt": "Count to ten thousand:", "max_tokens": 2000, "stream": True}
+        with httpx.stream("POST", f"http://127.0.0.1:{port}/v1/completions", json=body, timeout=60) as reply:
+            next(reply.iter_lines())  # generating now
+            process.terminate()
+            process.wait(timeout=30)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+                time.sleep(0.2)
+            assert not any(_alive(pid) for pid in children), "the server outlived `optagent serve` by 15 s"
+    finally:
+        process.kill()
+
+
+def _pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
