@@ -15,7 +15,7 @@ _EXPORTS = {
     "solve": "optagent.agent.run",
     "stream_solve": "optagent.agent.run",
     "AgentSettings": "optagent.agent.context",
-    "STRATEGY_NAMES": "optagent.agent.context",
+    "STRATEGY_NAMES": "optagent.agent.strategies",
     "Answer": "optagent.agent.answer",
     "AnswerOutcome": "optagent.agent.answer",
     "Attempt": "optagent.agent.answer",

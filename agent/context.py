@@ -1,16 +1,7 @@
 """Run settings and the run context: explicit objects passed down, never module globals.
 
-A strategy is a set of switches over ONE graph (which steps exist, whether crashes are
-repaired, whether results are judged, how many samples vote), so strategies differ only in
-edges and settings and can be compared fairly:
-
-| strategy | steps | after execution | samples | from |
-|---|---|---|---|---|
-| direct | code | stop | 1 | baseline: one prompt to a program |
-| cot | code, reasoning first | stop | 1 | Wei et al. 2022, chain-of-thought |
-| orthought | one expert reply: reading, model, code (free text) | repair crashes (3) | 1 | ORThought (LogiOR paper), 2025 |
-| five-element | formulate, code | repair; judge reviews every run | 1 | LLMOPT, ICLR 2025 |
-| full | understand, formulate, code | repair; judge reviews every run; CP: self-verification | 3, voting | all of the above + CP-Bench |
+The strategy names one entry of `agent/strategies.py: PLANS`, the switches its graph is
+built from.
 
 Every solve has a budget of model calls and tokens (`max_calls`, `max_solve_tokens`),
 shared equally by its samples. Every loop asks `AgentSettings.over_budget` before it starts
@@ -21,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from optagent.core.errors import OptagentError
+from optagent.agent.strategies import Plan, VerifyMode, plan_for
 from optagent.core.types import Limits
 
 if TYPE_CHECKING:
@@ -34,36 +25,7 @@ if TYPE_CHECKING:
     from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
-StrategyName = Literal["direct", "cot", "orthought", "five-element", "full"]
-STRATEGY_NAMES: tuple[str, ...] = get_args(StrategyName)
-
-
-VerifyMode = Literal["never", "cp", "always"]
 CpPrompt = Literal["basic", "guidelines", "documentation"]
-
-
-class Plan(BaseModel):
-    """The switches one strategy sets."""
-
-    model_config = ConfigDict(frozen=True)
-
-    understand: bool = Field(description="a structured expert reading (JSON) first")
-    formulate: bool = Field(description="a structured five-element formulation (JSON) before the code")
-    expert: bool = Field(default=False, description="ORThought: one free-text expert reply, reading to model to code")
-    reason_first: bool = False
-    repair: bool = Field(description="crashes go back to the coder")
-    judge: bool = Field(description="the judge reviews every executed run (LLMOPT self-correction)")
-    verify: VerifyMode = Field(default="never", description="CP-Bench self-verification of clean runs")
-    samples: int = 1
-
-
-PLANS: dict[str, Plan] = {
-    "direct": Plan(understand=False, formulate=False, repair=False, judge=False),
-    "cot": Plan(understand=False, formulate=False, reason_first=True, repair=False, judge=False),
-    "orthought": Plan(understand=False, formulate=False, expert=True, repair=True, judge=False),
-    "five-element": Plan(understand=False, formulate=True, repair=True, judge=True),
-    "full": Plan(understand=True, formulate=True, repair=True, judge=True, verify="cp", samples=3),
-}
 
 
 class AgentSettings(BaseModel):
@@ -71,7 +33,7 @@ class AgentSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    strategy: StrategyName = "full"
+    strategy: str = Field(default="full", description="a key of agent/strategies.py PLANS")
     target: str | None = Field(default=None, description="solver target; None picks one from the problem kind")
     samples: int | None = Field(default=None, ge=1, le=64, description="K independent attempts; None: the strategy's")
     temperature: float | None = Field(
@@ -103,9 +65,15 @@ class AgentSettings(BaseModel):
     explain: bool = Field(default=True, description="ask the model for a short explanation in the user's terms")
     limits: Limits = Field(default_factory=lambda: Limits(timeout_s=60.0))
 
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, strategy: str) -> str:
+        plan_for(strategy)  # an OptagentError passes through pydantic as itself: one line
+        return strategy
+
     @property
     def plan(self) -> Plan:
-        return PLANS[self.strategy]
+        return plan_for(self.strategy)
 
     @property
     def verify_mode(self) -> VerifyMode:
@@ -140,9 +108,7 @@ class AgentSettings(BaseModel):
         return None
 
     @classmethod
-    def for_strategy(cls, strategy: str, **overrides: object) -> AgentSettings:
-        if strategy not in STRATEGY_NAMES:
-            raise OptagentError(f"unknown strategy '{strategy}'; choose one of {', '.join(STRATEGY_NAMES)}")
+    def for_strategy(cls, strategy: str, **overrides: Any) -> AgentSettings:
         return cls(strategy=strategy, **overrides)
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from optagent.agent.strategies import STRATEGY_NAMES
 from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ RayOption = Annotated[
     ),
 ]
 TrimrOption = Annotated[bool, typer.Option("--trimr", help="TrimR thinking compression for reasoning models")]
-StrategyOption = Annotated[str, typer.Option("--strategy", help="direct, cot, orthought, five-element or full")]
+StrategyOption = Annotated[str, typer.Option("--strategy", help=f"agent strategy: {', '.join(STRATEGY_NAMES)}")]
 TargetOption = Annotated[str | None, typer.Option("--target", help="solver target, e.g. pyomo, cpmpy, minizinc")]
 MaxTokensOption = Annotated[int, typer.Option("--max-tokens", help="cap on each model reply")]
 MaxRepairsOption = Annotated[int, typer.Option("--max-repairs", help="code repair rounds per attempt")]

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from optagent.agent.context import STRATEGY_NAMES
+from optagent.agent.strategies import STRATEGY_NAMES
 from optagent.core.types import Limits
 from optagent.synth.dedup import DEFAULT_THRESHOLD
 from optagent.synth.scenario import SynthKind

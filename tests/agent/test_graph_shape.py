@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from optagent.agent import STRATEGY_NAMES, AgentSettings, build_graph
-from optagent.agent.context import PLANS
+from optagent.agent.strategies import PLANS
 from optagent.core.errors import OptagentError
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -148,13 +148,15 @@ async def test_report_compares_every_strategy(bench, evals) -> None:
     header_row = next(line for line in text.splitlines() if line.startswith("|  |"))
     assert [f"{bench} ({s}, mock)" in header_row for s in STRATEGY_NAMES] == [True] * len(STRATEGY_NAMES)
     rows = _rows(text)
-    assert rows["samples scored"] == ["10"] * 5 and rows["strategy"] == list(STRATEGY_NAMES)
+    assert rows["samples scored"] == ["10"] * len(runs) and rows["strategy"] == list(STRATEGY_NAMES)
     if bench in GRADED:
-        assert rows["correct"] == ["10"] * 5
-        assert rows["accuracy"] == rows["strict accuracy"] == ["100.0%"] * 5
+        assert rows["correct"] == ["10"] * len(runs)
+        assert rows["accuracy"] == rows["strict accuracy"] == ["100.0%"] * len(runs)
         assert rows["correct"] == [str(r.summary.correct) for r in runs]
     else:
-        assert rows["correct"] == ["10"] * 5 and rows["accuracy"] == ["100.0%"] * 5, "graded by solution checking"
+        assert rows["correct"] == ["10"] * len(runs) and rows["accuracy"] == ["100.0%"] * len(runs), (
+            "graded by solution checking"
+        )
     assert "## Samples scored differently (0)" in text and "the runs agree on every sample they share" in text
     assert html.read_text().startswith("<!DOCTYPE html>") and "<script" not in html.read_text()
 
