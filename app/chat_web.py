@@ -86,10 +86,12 @@ class WebChat:
             self._session = None
 
     def roles(self, spec: str) -> ModelRoles:
-        from optagent.models import ModelRoles
+        from optagent.models import ModelRoles, split_spec
+        from optagent.models.registry import NAMELESS
 
         if spec not in self._roles:
-            options = {"base_url": self.base_url} if self.base_url and not spec.startswith(("mock", "replay")) else {}
+            named = split_spec(spec)[0] not in NAMELESS
+            options: dict[str, Any] = {"base_url": self.base_url} if self.base_url and named else {}
             self._roles[spec] = ModelRoles.from_specs(spec, **options)
         return self._roles[spec]
 

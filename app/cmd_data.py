@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 
 def pull_command(
-    benchmark: Annotated[str, typer.Argument(help="optibench, logior or cpbench")],
+    benchmark: Annotated[str, typer.Argument(help="a benchmark name (`optagent data list` shows them)")],
     data: Data = None,
     source: Annotated[
         str | None,
@@ -44,7 +44,7 @@ def pull_command(
 def list_command(data: Data = None, as_json: Json = False) -> None:
     """The known benchmarks, where their data would be, and whether it is there."""
     from optagent.benchmarks.datadir import resolve_data_dir
-    from optagent.benchmarks.registry import BENCHMARKS, get_benchmark
+    from optagent.benchmarks.registry import BENCHMARKS, REGISTRY, get_benchmark
 
     data_dir = resolve_data_dir(data)
     rows: list[dict[str, Any]] = []
@@ -65,7 +65,8 @@ def list_command(data: Data = None, as_json: Json = False) -> None:
         state = f"{row['n']} problems" if row["n"] is not None else row.get("error") or "missing"
         typer.echo(f"  {row['benchmark']:<11} {state:<14} {row['path']}")
     if not any(row["present"] for row in rows):
-        typer.echo("fetch one with `optagent data pull optibench` (or logior, cpbench)")
+        releases = [name for name, entry in REGISTRY.items() if entry.source and entry.source.benchmark == name]
+        typer.echo(f"fetch one with `optagent data pull NAME`, NAME one of {', '.join(releases)}")
     typer.echo("  jsonl       any JSON/JSONL file: `optagent data inspect FILE`")
     if as_json:
         typer.echo(json.dumps({"data_dir": str(data_dir), "benchmarks": rows}))

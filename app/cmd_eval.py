@@ -6,7 +6,7 @@ import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
 
 def eval_command(
     benchmark: Annotated[
-        str, typer.Argument(help="optibench, logior, cpbench, cpbench-v1, or the path of a JSON/JSONL file")
+        str, typer.Argument(help="a benchmark name (`optagent data list` shows them) or the path of a JSON/JSONL file")
     ],
     model: ModelOption = None,
     role: RoleOption = None,
@@ -123,7 +123,7 @@ def eval_command(
         extractor_model=extractor_model,
         limits=limits,
     )
-    common = {
+    common: dict[str, Any] = {
         "benchmark": benchmark,
         "samples": samples,
         "extractor_model": extractor_model,

@@ -22,39 +22,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from optagent.benchmarks.records import read_records
-from optagent.benchmarks.registry import get_benchmark
+from optagent.benchmarks.registry import REGISTRY, DataSource, get_benchmark
 from optagent.core.errors import OptagentError
 
 SOURCE_ENV = "OPTAGENT_DATA_SOURCE"
 _ARCHIVES = (".tar.gz", ".tgz")
-
-
-@dataclass(frozen=True)
-class DataSource:
-    benchmark: str
-    upstream: str
-    mirror_path: str
-    """Where the file lies in a data directory, and so under a mirror's base URL."""
-
-
-SOURCES: dict[str, DataSource] = {
-    "optibench": DataSource(
-        "optibench",
-        "https://raw.githubusercontent.com/yangzhch6/ReSocratic/main/data/OptiBench.json",
-        "optibench/OptiBench.json",
-    ),
-    "logior": DataSource(
-        "logior",
-        "https://raw.githubusercontent.com/ZJU-TSELab/ORThought/main/datasets/summary/summary_logior.json",
-        "logior/summary_logior.json",
-    ),
-    "cpbench": DataSource(
-        "cpbench",
-        "https://github.com/DCP-Bench/DCP-Bench-Open/archive/refs/tags/v0.1.0.tar.gz",
-        "cpbench/problems.jsonl",
-    ),
-}
-SOURCES["cpbench-v1"] = SOURCES["cpbench"]
 
 
 @dataclass(frozen=True)
@@ -113,9 +85,11 @@ def pull(benchmark: str, data_dir: Path, override: str | None = None, console: C
 
 
 def _source(benchmark: str) -> DataSource:
-    if benchmark not in SOURCES:
-        raise OptagentError(f"no download source for '{benchmark}'; pullable: {', '.join(sorted(SOURCES))}")
-    return SOURCES[benchmark]
+    entry = REGISTRY.get(benchmark)
+    if entry is None or entry.source is None:
+        pullable = sorted(name for name, known in REGISTRY.items() if known.source is not None)
+        raise OptagentError(f"no download source for '{benchmark}'; pullable: {', '.join(pullable)}")
+    return entry.source
 
 
 def _download(url: str, destination: Path, console: Console) -> None:

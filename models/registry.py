@@ -1,26 +1,38 @@
 """`get_model(spec)`: one registry of providers, each imported only when used.
 
 A spec is `provider/name` (`vllm/Qwen/Qwen3-8B`, `openai/gpt-4o-mini`,
-`llamacpp/smollm2`) or a bare provider that needs no name (`mock`, `replay`).
+`llamacpp/smollm2`) or a bare provider that needs no name (`mock`, `replay`). Adding a
+provider is its factory (a function or a `Model` subclass) and one `PROVIDERS` entry.
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from optagent.core.errors import OptagentError
 from optagent.core.types import Role
 from optagent.models.base import Model
 
-PROVIDERS: dict[str, str] = {
-    "vllm": "optagent.models.providers:vllm",
-    "openai": "optagent.models.providers:openai",
-    "llamacpp": "optagent.models.providers:llamacpp",
-    "mock": "optagent.models.mock:MockModel",
-    "replay": "optagent.models.replay:ReplayModel",
+
+@dataclass(frozen=True)
+class Provider:
+    factory: str
+    """`module:attribute` of what makes the model, imported on first use: called as
+    `factory(name, role=..., **options)`, or `factory(role=..., **options)` when nameless."""
+    nameless: bool = False
+    """The spec is the bare provider (`mock`): no model name, no server, no base URL."""
+
+
+PROVIDERS: dict[str, Provider] = {
+    "vllm": Provider("optagent.models.providers:vllm"),
+    "openai": Provider("optagent.models.providers:openai"),
+    "llamacpp": Provider("optagent.models.providers:llamacpp"),
+    "mock": Provider("optagent.models.mock:MockModel", nameless=True),
+    "replay": Provider("optagent.models.replay:ReplayModel", nameless=True),
 }
-NAMELESS = {"mock", "replay"}
+NAMELESS = frozenset(name for name, provider in PROVIDERS.items() if provider.nameless)
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -39,7 +51,7 @@ def split_spec(spec: str) -> tuple[str, str]:
 def get_model(spec: str, role: Role | str | None = None, **options: Any) -> Model:
     """A model from its spec; `options` go to the provider (e.g. `base_url=`, `replies=`)."""
     provider, name = split_spec(spec)
-    module_name, _, factory_name = PROVIDERS[provider].partition(":")
+    module_name, _, factory_name = PROVIDERS[provider].factory.partition(":")
     factory = getattr(importlib.import_module(module_name), factory_name)
     role = Role(role) if role is not None else None
     if provider in NAMELESS:
