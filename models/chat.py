@@ -13,7 +13,7 @@ import abc
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ValidationError
 
@@ -100,7 +100,7 @@ class ChatModel(Model):
     ) -> ModelOutput: ...
 
     @abc.abstractmethod
-    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream: ...
+    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> ModelStream: ...
 
     def stream(self, messages: list[Message] | str, **sampling: Any) -> ModelStream:
         return self._stream(as_messages(messages), sampling)
@@ -162,7 +162,7 @@ class DeltaStream(ModelStream):
     usage, so `record` is set whether the stream ran to the end or was closed early.
     """
 
-    def __init__(self, produce: Callable[[DeltaStream], AsyncIterator[Delta]]) -> None:
+    def __init__(self, produce: Callable[[Self], AsyncIterator[Delta]]) -> None:
         self.record: CallRecord | None = None
         self._iterator = produce(self)
         self._started = False
@@ -174,7 +174,7 @@ class DeltaStream(ModelStream):
         return self._iterator
 
     async def aclose(self) -> None:
-        await self._iterator.aclose()  # type: ignore[attr-defined]
+        await self._iterator.aclose()  # type: ignore[attr-defined]  # every producer is an async generator
 
     async def text(self) -> str:
         """Consume the whole stream and return its visible text."""

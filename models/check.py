@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -12,7 +13,7 @@ from optagent.models.providers import OpenAICompatModel
 from optagent.models.registry import NAMELESS, get_model, split_spec
 from optagent.models.transport import explain, served_models
 
-QUICK = {"max_retries": 0, "timeout_s": 5.0}
+QUICK: dict[str, Any] = {"max_retries": 0, "timeout_s": 5.0}
 
 
 class EndpointCheck(BaseModel):
@@ -28,7 +29,7 @@ class EndpointCheck(BaseModel):
 
 def _candidates(spec: str | None, base_url: str | list[str] | None) -> list[OpenAICompatModel]:
     """The model to check, or a probe for each configured/default endpoint."""
-    options = {"base_url": base_url, **QUICK}
+    options: dict[str, Any] = {"base_url": base_url, **QUICK}
     if spec is not None:
         model = get_model(spec, **options)
         assert isinstance(model, OpenAICompatModel)

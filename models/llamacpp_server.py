@@ -126,7 +126,7 @@ class LlamaCppServer:
             args += ["--chat_format", self.chat_format]
         return args + list(self.extra_args)
 
-    def start(self) -> LlamaCppServer:
+    def start(self) -> Self:
         """Spawn the server and wait until `/v1/models` answers; one clear error if it does not."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise OptagentError(f"llama-cpp-python is not installed, so no local model can be served; {INSTALL_HINT}")
@@ -151,8 +151,7 @@ class LlamaCppServer:
     def death(self) -> str | None:
         """None while the server runs; else one line: which server, how it ended, its last
         log line and the log's path."""
-        code = self.process.poll() if self.process is not None else None
-        if code is None:
+        if self.process is None or (code := self.process.poll()) is None:
             return None
         how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
         hint = ""

@@ -15,7 +15,7 @@ output tokens Qwen3's card recommends), 20480 for QwQ and the R1 distills, which
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -61,7 +61,21 @@ class Profile(BaseModel):
         return dict(self.sampling)
 
 
-_THINK = {"reasons": True, "think_start": "<think>", "think_end": "</think>", "reflection_markers": REFLECTION_MARKERS}
+class _Thinking(TypedDict):
+    """The fields every thinking family shares."""
+
+    reasons: bool
+    think_start: str
+    think_end: str
+    reflection_markers: tuple[str, ...]
+
+
+_THINK: _Thinking = {
+    "reasons": True,
+    "think_start": "<think>",
+    "think_end": "</think>",
+    "reflection_markers": REFLECTION_MARKERS,
+}
 
 PROFILES: tuple[Profile, ...] = (
     Profile(

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import openai as openai_sdk
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 from optagent.core.errors import OptagentError
@@ -65,6 +66,15 @@ def _reasoning_of(part: Any) -> str | None:
     """vLLM puts reasoning in `reasoning` (older servers: `reasoning_content`)."""
     extra = part.model_extra or {}
     return getattr(part, "reasoning", None) or extra.get("reasoning") or extra.get("reasoning_content")
+
+
+def _wire(message: Message) -> ChatCompletionMessageParam:
+    """One message as the SDK's request dict (a union of one dict type per role)."""
+    if message.role == "system":
+        return {"role": "system", "content": message.content}
+    if message.role == "user":
+        return {"role": "user", "content": message.content}
+    return {"role": "assistant", "content": message.content}
 
 
 class OpenAICompatModel(ChatModel):
@@ -134,7 +144,7 @@ class OpenAICompatModel(ChatModel):
         self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
     ) -> ModelOutput:
         args = self.request(sampling, schema)
-        payload = [m.model_dump() for m in messages]
+        payload = [_wire(m) for m in messages]
         started = time.perf_counter()
 
         async def attempt(server: openai_sdk.AsyncOpenAI) -> Any:
@@ -169,7 +179,7 @@ class OpenAICompatModel(ChatModel):
 
     def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream:
         args = self.request(sampling)
-        payload = [m.model_dump() for m in messages]
+        payload = [_wire(m) for m in messages]
 
         async def open_stream(server: openai_sdk.AsyncOpenAI) -> Any:
             return await server.chat.completions.create(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,7 @@ class ReplayModel(ChatModel):
         return self._output(self._next())
 
     def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream:
-        async def produce(stream: DeltaStream):
+        async def produce(stream: DeltaStream) -> AsyncIterator[Delta]:
             output = self._output(self._next())
             stream.record = output.record
             if output.reasoning:

@@ -33,14 +33,16 @@ class ModelRoles:
     one spec share connections (and, for `mock`, the scripted replies).
     """
 
-    def __init__(self, default: Model, overrides: Mapping[Role | str, Model] | None = None) -> None:
+    def __init__(self, default: Model, overrides: Mapping[Role, Model] | Mapping[str, Model] | None = None) -> None:
         self.default = default
         self._models = {role: default.with_role(role) for role in Role}
         for role, model in (overrides or {}).items():
             self._models[Role(role)] = model.with_role(Role(role))
 
     @classmethod
-    def from_specs(cls, model: str, overrides: Mapping[Role | str, str] | None = None, **options: Any) -> ModelRoles:
+    def from_specs(
+        cls, model: str, overrides: Mapping[Role, str] | Mapping[str, str] | None = None, **options: Any
+    ) -> ModelRoles:
         """Build from specs; one model per distinct spec, `options` passed to each."""
         made: dict[str, Model] = {}
 

@@ -51,9 +51,9 @@ def code_paths() -> tuple[Path, ...]:
     """The outermost folders holding the interpreter, its packages and optagent's modules."""
     found = {sys.prefix, sys.base_prefix, os.path.dirname(sys.executable), *site.getsitepackages()}
     found |= {
-        os.path.dirname(module.__file__)
+        os.path.dirname(file)
         for name, module in list(sys.modules.items())
-        if name.partition(".")[0] == "optagent" and getattr(module, "__file__", None)
+        if name.partition(".")[0] == "optagent" and (file := getattr(module, "__file__", None))
     }
     paths = sorted({Path(p).resolve() for p in found if p and os.path.isdir(p)})
     return tuple(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
@@ -80,9 +80,9 @@ def allowlist() -> dict[str, str]:
     for name in DEVICES:
         add(f"/dev/{name}", "device")
     system = [Path(path) for path, kind in entries.items() if kind == "dir"]
-    for path in code_paths():
-        if not any(path.is_relative_to(parent) for parent in system):
-            entries[str(path)] = "dir"
+    for code in code_paths():
+        if not any(code.is_relative_to(parent) for parent in system):
+            entries[str(code)] = "dir"
     return entries
 
 

@@ -44,7 +44,8 @@ def _walk(namespace: dict[str, Any]) -> list[Any]:
 
 def _best(readings: list[Reading]) -> Reading | None:
     definite = [reading for reading in readings if reading.status != SolutionStatus.UNKNOWN]
-    return (definite or readings or [None])[-1]
+    candidates = definite or readings
+    return candidates[-1] if candidates else None
 
 
 def read_solution(namespace: dict[str, Any], events: list[SolveEvent], targets: list[Target]) -> Reading | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from optagent.core.errors import OptagentError
 from optagent.core.types import Message
-from optagent.models.base import Delta, ModelOutput
+from optagent.models.base import Delta, Model, ModelOutput
 from optagent.models.chat import DeltaStream, as_messages
 from optagent.models.providers import OpenAICompatModel
 from optagent.models.trimr.monitor import Cut, Monitor
@@ -53,16 +53,21 @@ class TrimRStream(DeltaStream):
     result: TrimROutput | None = None
 
 
+def _served(candidate: Model, which: str) -> OpenAICompatModel:
+    if not isinstance(candidate, OpenAICompatModel):
+        raise OptagentError(
+            f"TrimR needs an OpenAI-compatible {which} (vllm/..., llamacpp/..., openai/...), got "
+            f"{candidate.spec}; drop --trimr or point the role at a served model"
+        )
+    return candidate
+
+
 class TrimR:
     """TrimR for one reasoning model and one verifier model (both OpenAI-compatible)."""
 
-    def __init__(self, model: OpenAICompatModel, verifier: OpenAICompatModel, settings: TrimRSettings) -> None:
-        for which, candidate in (("reasoning model", model), ("verifier", verifier)):
-            if not isinstance(candidate, OpenAICompatModel):
-                raise OptagentError(
-                    f"TrimR needs an OpenAI-compatible {which} (vllm/..., llamacpp/..., openai/...), got "
-                    f"{candidate.spec}; drop --trimr or point the role at a served model"
-                )
+    def __init__(self, model: Model, verifier: Model, settings: TrimRSettings) -> None:
+        model = _served(model, "reasoning model")
+        verifier = _served(verifier, "verifier")
         profile = model.profile
         if profile is None or not profile.reasons or not profile.reflection_markers:
             raise OptagentError(

@@ -43,7 +43,7 @@ class TrimRModel(ChatModel):
         self.sampling = getattr(inner, "sampling", {})
         self.verifier = verifier
         self.settings = settings
-        self.trimr = TrimR(inner, verifier, settings) if _reasons(inner) else None  # type: ignore[arg-type]
+        self.trimr = TrimR(inner, verifier, settings) if _reasons(inner) else None
         self.stats: list[TrimRStats] = []
 
     def with_role(self, role: Role | None) -> TrimRModel:
@@ -60,7 +60,7 @@ class TrimRModel(ChatModel):
         self.stats.append(output.trimr)
         return output
 
-    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> ModelStream:  # type: ignore[override]
+    def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> ModelStream:
         if self.trimr is None:
             return self.inner.stream(messages, **sampling)
         return self.trimr.stream(messages, **sampling)
@@ -74,5 +74,7 @@ def with_trimr(roles: ModelRoles, settings: TrimRSettings) -> ModelRoles:
             f"--trimr needs a small instruct model as verifier, but the verifier role uses the reasoning model "
             f"{verifier.spec}; add --role verifier=vllm/Qwen/Qwen2.5-7B-Instruct (or another instruct model)"
         )
-    wrapped = {role: TrimRModel(roles[role], verifier, settings) for role in Role if role != Role.VERIFIER}
+    wrapped: dict[Role, Model] = {
+        role: TrimRModel(roles[role], verifier, settings) for role in Role if role != Role.VERIFIER
+    }
     return ModelRoles(TrimRModel(roles.default, verifier, settings), {**wrapped, Role.VERIFIER: verifier})

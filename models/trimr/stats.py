@@ -29,7 +29,7 @@ class TrimRStats(BaseModel):
     verifier_error: str | None = Field(None, description="the first failed verifier call; the thinking then ran on")
     wall_s: float = 0.0
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy rejects decorators stacked on a property (pydantic's documented form)
     @property
     def tokens_saved(self) -> int | None:
         if self.untrimmed_tokens is None:
