@@ -67,10 +67,13 @@ async def ask(
 ) -> ModelOutput:
     """Render `prompts/<template>.md` and ask the role's model for this (problem, sample).
 
+    The call carries the template's name as its step (`Model.with_step`): it is recorded on
+    the `CallRecord` and sent to the server, and scripted test models answer by it.
+
     `temperature` overrides the run's for this step (the tie-break asks at 0).
     """
     context = runtime.context
-    model = context.roles.for_sample(problem_id, sample)[role]
+    model = context.roles.for_sample(problem_id, sample)[role].with_step(template)
     system = system_template(context.settings, variables.get("target"))
     messages = [
         Message(role="system", content=_BLANK_LINES.sub("\n\n", render(system, target=variables.get("target")))),

@@ -1,6 +1,6 @@
 """Eval runner throughput: N problems at concurrency C against a model with a fixed latency.
 
-A local OpenAI-compatible fake server (tests/fake_openai.py), in its own process as a real
+A local OpenAI-compatible fake server (testing/fake_openai.py), in its own process as a real
 server would be, answers every call after `--latency` seconds with a canned Pyomo + HiGHS program (or, with `--reply none`, with
 no program, which leaves the sandbox idle and isolates the runner's own overhead); the real runner drives the real
 agent (strategy `direct`, no explanation: one model call per problem) and the real sandbox,
@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the shared test doubles (testing/)
 
-from fake_openai import FakeOpenAI
+from testing.fake_openai import FakeOpenAI
 
 PROGRAM = (ROOT / "examples" / "production_pyomo.py").read_text()
 REPLIES = {

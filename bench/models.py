@@ -21,11 +21,10 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from fake_openai import FakeOpenAI
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test doubles (testing/)
 
 from optagent.models import get_model
+from testing.fake_openai import FakeOpenAI
 
 MESSAGES = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Say hello."}]
 
@@ -48,7 +47,7 @@ def p95(values: list[float]) -> float:
 async def main(calls: int) -> None:
     with FakeOpenAI(reply="Hello from the fake server, a reply of a few dozen characters.") as server:
         model = get_model("vllm/fake-model", base_url=server.base_url)
-        mock = get_model("mock", replies=lambda messages: "Hello from the mock.")
+        mock = get_model("mock", replies=lambda call: "Hello from the mock.")
         body = {"model": "fake-model", "messages": MESSAGES}
         async with httpx.AsyncClient(base_url=server.base_url) as raw:
 

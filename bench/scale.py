@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import REPLIES, Timed, serve
 
-from tests.scale.ray_cluster import LocalCluster
+from testing.ray_cluster import LocalCluster
 
 
 class Stopwatch:

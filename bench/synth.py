@@ -4,9 +4,8 @@
    insert and query time at 1k/5k/10k, against the obvious baseline (exact Jaccard of the
    query's 3-gram set against every kept set), and the memory it holds.
 2. The sandbox alone: runs per second of a verified Pyomo+HiGHS program.
-3. The whole job against the local fake OpenAI server (`tests/fake_openai.py`, imported by
-   path) with a fixed latency per model call, at concurrency 32: problems kept per minute,
-   the job's CPU and peak memory, and how busy the sandbox and the dedup index were.
+3. The whole job against the local fake OpenAI server (`testing/fake_openai.py`) with a fixed
+   latency per model call, at concurrency 32: problems kept per minute, the job's CPU and peak memory, and how busy the sandbox and the dedup index were.
 
     .venv/bin/python bench/synth.py [--latency 0.5] [--n 64] [--concurrency 32] [--sizes 1000,5000,10000]
 """
@@ -15,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import random
 import resource
 import statistics
@@ -26,18 +24,12 @@ import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the shared test doubles (testing/)
 
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake_openai = _load("fake_openai", ROOT / "tests" / "fake_openai.py")
-script = _load("script", ROOT / "tests" / "synth" / "script.py")
+from testing.fake_openai import FakeOpenAI
+from testing.scripted import over_http
+from testing.synth_script import SynthScript, fresh_workshop
+from testing.workshop import GOOD
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,7 +112,7 @@ async def bench_sandbox(workers: int, runs: int) -> float:
     from optagent.core.types import Language, Limits
     from optagent.solvers.sandbox import Sandbox
 
-    code = extract_code(script.GOOD, Language.PYTHON)
+    code = extract_code(GOOD, Language.PYTHON)
     async with Sandbox(workers=workers) as sandbox:
         await sandbox.run(code, Language.PYTHON, Limits())
         latencies: list[float] = []
@@ -161,26 +153,23 @@ class TimedSandbox:
 
 
 async def bench_job(latency: float, n: int, concurrency: int, workers: int) -> None:
-    from optagent.core.types import Message
     from optagent.models import ModelRoles, get_model
     from optagent.solvers.sandbox import Sandbox
     from optagent.synth import SynthSettings, pipeline, run_job
 
-    replies = script.SynthScript(script.fresh_workshop)
+    replies = SynthScript(fresh_workshop)
     claim_times: list[float] = []
     real_claim = pipeline.NearDuplicateIndex.claim
 
-    def timed_claim(self, key, text):
+    def timed_claim(self, key, text, **options):
         started = time.perf_counter()
         try:
-            return real_claim(self, key, text)
+            return real_claim(self, key, text, **options)
         finally:
             claim_times.append(time.perf_counter() - started)
 
     pipeline.NearDuplicateIndex.claim = timed_claim
-    server = fake_openai.FakeOpenAI(
-        reply=lambda body: replies([Message(**m) for m in body["messages"]]), latency_s=latency
-    ).start()
+    server = FakeOpenAI(reply=over_http(replies.model), latency_s=latency).start()
     try:
         roles = ModelRoles(get_model("vllm/fake-model", base_url=server.base_url, concurrency=concurrency))
         settings = SynthSettings(n=n, concurrency=concurrency, max_candidates=4 * n, dedup_threshold=0.8)

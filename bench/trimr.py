@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import multiprocessing
 import random
 import statistics
@@ -23,29 +22,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1] / "tests"
-sys.path.insert(0, str(TESTS))
-
-from fake_openai import FakeOpenAI
-
-
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_scripted = _load(TESTS / "trimr" / "scripted.py")  # by path: this file is also named trimr
-ScriptedReasoner, ScriptedVerifier, stated_answer = (
-    _scripted.ScriptedReasoner,
-    _scripted.ScriptedVerifier,
-    _scripted.stated_answer,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared test doubles (testing/)
 
 from optagent.models import get_model
 from optagent.models.trimr import TrimRSettings
 from optagent.models.trimr.controller import TrimR
+from testing.fake_openai import FakeOpenAI
+from testing.trimr import ScriptedReasoner, ScriptedVerifier, stated_answer
 
 VERIFIER_LATENCY_S = 0.04
 MARKERS = ["Wait", "Hmm", "Let me double-check", "Let me verify", "Alternatively", "But", "However", "Let me check"]

@@ -52,7 +52,9 @@ async def extract_named(
         output=output.strip() or "(the program printed nothing)",
         names=names,
     )
-    reply = await model.generate([Message(role="user", content=prompt)], schema=NamedAnswers, temperature=0.0)
+    reply = await model.with_step("benchmarks/extract").generate(
+        [Message(role="user", content=prompt)], schema=NamedAnswers, temperature=0.0
+    )
     parsed: NamedAnswers = reply.parsed
     given = {_key(answer.name): answer.value for answer in parsed.answers}
     return {name: given.get(_key(name)) for name in names}

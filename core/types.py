@@ -190,6 +190,7 @@ class CallRecord(BaseModel):
 
     model: str
     role: Role | None = None
+    step: str | None = Field(default=None, description="the LLM step that made the call: its prompt template's name")
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reasoning_tokens: int | None = None

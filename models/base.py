@@ -39,6 +39,8 @@ class Model(abc.ABC):
 
     spec: str
     role: Role | None
+    step: str | None = None
+    """The LLM step making the calls (its prompt template's name), recorded on each `CallRecord`."""
 
     @abc.abstractmethod
     async def generate(
@@ -58,6 +60,12 @@ class Model(abc.ABC):
         """The same model (sharing its connections and scripted state) recording `role`."""
         clone = copy.copy(self)
         clone.role = role
+        return clone
+
+    def with_step(self, step: str | None) -> Model:
+        """The same model recording `step` (the calling step's template name) on its calls."""
+        clone = copy.copy(self)
+        clone.step = step
         return clone
 
     def for_sample(self, problem_id: str, sample: int = 0) -> Model:

@@ -152,7 +152,7 @@ class ChatModel(Model):
         return [Message(role="system", content=instruction), *messages]
 
     def _record(self, **fields: Any) -> CallRecord:
-        return CallRecord(model=self.spec, role=self.role, **fields)
+        return CallRecord(model=self.spec, role=self.role, step=self.step, **fields)
 
 
 class DeltaStream(ModelStream):

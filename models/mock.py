@@ -1,10 +1,13 @@
 """`mock`: scripted replies, for testing graph and harness logic without a server.
 
 `get_model("mock", replies=[...])` answers each call with the next reply, or
-`replies=fn` answers with `fn(messages)`. A reply is a `str`, a `MockReply` (text plus
-reasoning), a `dict` or pydantic object (serialised to JSON, for `schema=` calls), or an
-exception instance, which the call raises. Streams yield the reply in small chunks.
-Never evidence that the product works with a real model: for that, see the `llm` tests.
+`replies=fn` answers with `fn(call)`, where the `MockCall` holds the messages and the step
+that asked (the template name an LLM step sends with its calls, see `Model.with_step`), so a
+script can answer per step without reading the prompt's wording. A reply is a `str`, a
+`MockReply` (text plus reasoning), a `dict` or pydantic object (serialised to JSON, for
+`schema=` calls), or an exception instance, which the call raises. Streams yield the reply
+in small chunks. Never evidence that the product works with a real model: for that, see
+the `llm` tests.
 """
 
 from __future__ import annotations
@@ -29,8 +32,20 @@ class MockReply(BaseModel):
     reasoning: str | None = None
 
 
-Reply = str | MockReply | dict | BaseModel | BaseException
-Script = Sequence[Reply] | Callable[[list[Message]], Reply]
+class MockCall(BaseModel):
+    """One call to the mock: which step asked (None for a caller that names none) and with what."""
+
+    step: str | None
+    messages: list[Message]
+
+    @property
+    def prompt(self) -> str:
+        """The step's rendered template: the first user message (a corrective retry appends more)."""
+        return next((m.content for m in self.messages if m.role == "user"), "")
+
+
+Reply = str | MockReply | dict[str, Any] | BaseModel | BaseException
+Script = Sequence[Reply] | Callable[[MockCall], Reply]
 
 
 def fake_tokens(text: str) -> int:
@@ -38,37 +53,42 @@ def fake_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
+def as_mock_reply(reply: Reply) -> MockReply:
+    """A scripted reply as text (and reasoning); an exception is raised."""
+    if isinstance(reply, BaseException):
+        raise reply
+    if isinstance(reply, MockReply):
+        return reply
+    if isinstance(reply, BaseModel):
+        return MockReply(text=reply.model_dump_json())
+    if isinstance(reply, dict):
+        return MockReply(text=json.dumps(reply))
+    if isinstance(reply, str):
+        return MockReply(text=reply)
+    raise OptagentError(
+        f"mock model: a {type(reply).__name__} is not a reply; use str, MockReply, dict, pydantic object or exception"
+    )
+
+
 class _Script:
-    """The replies and the call counter, shared by every role view of one mock model."""
+    """The replies and the call counter, shared by every role and step view of one mock model."""
 
     def __init__(self, replies: Script) -> None:
         self.replies = replies
         self.calls = 0
 
-    def next(self, messages: list[Message]) -> MockReply:
+    def next(self, call: MockCall) -> MockReply:
         self.calls += 1
         if callable(self.replies):
-            reply = self.replies(messages)
+            reply = self.replies(call)
         elif self.calls > len(self.replies):
             raise OptagentError(
                 f"mock model: call {self.calls} has no scripted reply ({len(self.replies)} given); "
-                "add replies or pass a function of the messages"
+                "add replies or pass a function of the call"
             )
         else:
             reply = self.replies[self.calls - 1]
-        if isinstance(reply, BaseException):
-            raise reply
-        if isinstance(reply, MockReply):
-            return reply
-        if isinstance(reply, BaseModel):
-            return MockReply(text=reply.model_dump_json())
-        if isinstance(reply, dict):
-            return MockReply(text=json.dumps(reply))
-        if isinstance(reply, str):
-            return MockReply(text=reply)
-        raise OptagentError(
-            f"mock model: call {self.calls} got a {type(reply).__name__} reply; use str, dict, pydantic object or exception"
-        )
+        return as_mock_reply(reply)
 
 
 class MockModel(ChatModel):
@@ -87,7 +107,7 @@ class MockModel(ChatModel):
         self, messages: list[Message], schema: type[BaseModel] | None, sampling: dict[str, Any]
     ) -> ModelOutput:
         started = time.perf_counter()
-        reply = self._script.next(messages)
+        reply = self._script.next(MockCall(step=self.step, messages=messages))
         record = self._record(
             prompt_tokens=sum(fake_tokens(m.content) for m in messages),
             completion_tokens=fake_tokens(reply.text + (reply.reasoning or "")),
@@ -100,7 +120,7 @@ class MockModel(ChatModel):
     def _stream(self, messages: list[Message], sampling: dict[str, Any]) -> DeltaStream:
         async def produce(stream: DeltaStream) -> AsyncIterator[Delta]:
             started = time.perf_counter()
-            reply = self._script.next(messages)
+            reply = self._script.next(MockCall(step=self.step, messages=messages))
             sent = ""
             finish = "stop"
             try:

@@ -27,6 +27,9 @@ JsonMode = Literal["json_schema", "json_object", "structured_outputs", "guided_j
 `response_format` json_object with a `schema`; vLLM's `structured_outputs` (>= 0.10.2) or
 `guided_json` (older) request fields; or only an instruction in the prompt."""
 
+STEP_HEADER = "X-Optagent-Step"
+"""The HTTP header naming the LLM step of a request (its template), for server logs and proxies."""
+
 OPENAI_PARAMS = frozenset(
     {
         "temperature",
@@ -138,6 +141,8 @@ class OpenAICompatModel(ChatModel):
                 extra_body["guided_json"] = body
         if extra_body:
             args["extra_body"] = extra_body
+        if self.step is not None:
+            args["extra_headers"] = {STEP_HEADER: self.step}
         return args
 
     async def _chat(

@@ -151,7 +151,7 @@ class _Tally:
 
 def _request(bench: Workbench, template: str, **variables: object) -> tuple[Model, list[Message], dict[str, object]]:
     """The synthesizer, the rendered step template, and the job's sampling settings."""
-    model = bench.roles[Role.SYNTHESIZER]
+    model = bench.roles[Role.SYNTHESIZER].with_step(template)
     messages = [
         Message(role="system", content=render("system")),
         Message(role="user", content=render(template, **variables)),

@@ -17,7 +17,9 @@ A reply dict may carry `top_logprobs` (one {token: logprob} dict per token) to s
 distribution a non-streamed `/v1/completions` call reports, as a Yes/No verifier needs.
 `models_latency_s` delays `/v1/models` (a busy server, as a health probe sees it).
 A request naming a model not in `models` gets vLLM's 404; with `api_key` set, a request
-without that key gets 401. Test-only code: bench scripts import it by path.
+without that key gets 401. A `reply` function gets the request: its JSON body plus `path`
+and `step` (the `X-Optagent-Step` header an LLM step sends, or None). A shared test double
+(`testing/`), used by the tests and the benches alike.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
+
+from optagent.models.providers import STEP_HEADER
 
 Reply = str | dict[str, str]
 
@@ -136,11 +140,12 @@ class FakeOpenAI:
             return await self._send(writer, 200, {"object": "list", "data": data})
         if method != "POST" or path not in ("/v1/chat/completions", "/v1/completions"):
             return await self._send(writer, 404, _error(f"no route {method} {path}", "not_found"))
-        self.requests.append({"path": path, **body})
+        request = {"path": path, "step": headers.get(STEP_HEADER.lower()), **body}
+        self.requests.append(request)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._complete(path, body, writer)
+            return await self._complete(path, request, writer)
         finally:
             self.in_flight -= 1
 

@@ -1,9 +1,11 @@
 """A scripted model for the synthesis job: candidates whose fate is written in their scenario.
 
-Scenario calls take the next scripted scenario (a dict, or a string for a malformed reply);
-every later step of a candidate is recognised by the tag word its scenario carries
-("Alder", "Birch", ...), so the author's program, the check's program and the repairs
-can be chosen per candidate: good, crashing, infeasible, or disagreeing with the check.
+Scenario calls (step `synthesis/scenario`) take the next scripted scenario (a dict, or a
+string for a malformed reply); every later step of a candidate finds its scenario by the
+tag word the scenario carries ("Alder", "Birch", ...), so the author's program, the check's
+program and the repairs can be chosen per candidate: good, crashing, infeasible, or
+disagreeing with the check. Steps are recognised by name (`testing.scripted`), never by a
+template's wording; only the candidate is read from the prompt's content.
 """
 
 from __future__ import annotations
@@ -13,24 +15,17 @@ import json
 import random
 import re
 import string
-import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
-from optagent.core.types import Message
-from optagent.models import ModelRoles, get_model
-from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING
+from optagent.models import ModelRoles
+from optagent.models.mock import MockCall
+from testing.scripted import ScriptedModel
+from testing.workshop import FORMULATION, GOOD, UNDERSTANDING
 
-SCENARIO_MARKER = "Write a NEW optimization scenario"
-QUESTION_MARKER = "Turn this optimization scenario into the question"
-AUTHOR_MARKER = "The author's model, sentence by sentence"
-AGENT_MARKERS = {
-    "understand": "Read this optimization problem as an expert would",
-    "formulate": "five-element formulation",
-    "write_code": "Write a complete",
-    "orthought": "as an operations research expert would, in",
-    "repair": "did not work. Fix it.",
-}
+AUTHORED = "\\max 70t + 50c"
+"""The formal objective of every workshop scenario: the authoring prompt lists each step's
+formal expression, a back-translated question only the sentences, so it marks the author's prompts."""
 
 
 def workshop(tag: str, carpentry: int = 240, kind: str = "milp") -> dict:
@@ -80,7 +75,11 @@ def fresh_workshop() -> dict:
 
 
 class SynthScript:
-    """Replies by step; `scenarios` are consumed in call order, plans are looked up by tag."""
+    """Replies by step; `scenarios` are consumed in call order, plans are looked up by tag.
+
+    `calls` counts the calls per step; `questions` counts the back-translations by variant
+    ("plain" and "table": a scenario's first question is the plain one, its second the table).
+    """
 
     def __init__(
         self,
@@ -90,8 +89,21 @@ class SynthScript:
     ) -> None:
         self.scenarios = scenarios if callable(scenarios) else deque(copy.deepcopy(list(scenarios)))
         self.plans = plans or {}
-        self.delay_s = delay_s
-        self.calls: dict[str, int] = {}
+        self.served: list[dict] = []
+        self.questions: Counter[str] = Counter()
+        self._asked: Counter[tuple[str, ...]] = Counter()
+        self.model = ScriptedModel(
+            {"synthesis/scenario": self._scenario, "synthesis/question": self._question},
+            delay_s=delay_s,
+            understand=json.dumps(UNDERSTANDING),
+            formulate=json.dumps(FORMULATION),
+            write_code=lambda call: (
+                self._plan(call.prompt).author if AUTHORED in call.prompt else self._plan(call.prompt).check
+            ),
+            orthought=lambda call: self._plan(call.prompt).check,  # the independent check's one expert reply
+            repair=lambda call: self._plan(call.prompt).repair,
+        )
+        self.calls = self.model.calls
 
     def _plan(self, text: str) -> Plan:
         for tag, plan in self.plans.items():
@@ -99,41 +111,39 @@ class SynthScript:
                 return plan
         return Plan()
 
-    def __call__(self, messages: list[Message]) -> str:
-        text = next(m.content for m in messages if m.role == "user")
-        step = next((s for s, marker in AGENT_MARKERS.items() if marker in text), None)
-        if SCENARIO_MARKER in text:
-            step = "scenario"
-        elif QUESTION_MARKER in text:
-            step = "question_table" if "Markdown tables" in text else "question"
-        self.calls[step or "?"] = self.calls.get(step or "?", 0) + 1
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        if step == "scenario":
-            reply = self.scenarios() if callable(self.scenarios) else self.scenarios.popleft()
-            return reply if isinstance(reply, str) else json.dumps(reply)
-        if step in ("question", "question_table"):
-            sentences = re.findall(r"^- (.*)$", text.split("# How to write it")[0], re.MULTILINE)
-            plan = self._plan(text)
-            question = " ".join(sentences)
-            if plan.drop_number:
-                question = question.replace(plan.drop_number, "some")
-            question += " What should be made to earn the most, and what is the best weekly profit?"
-            if step == "question_table":
-                question += "\n\n| resource | hours |\n|---|---|\n| carpentry | see above |\n"
-            return question
-        if step == "understand":
-            return json.dumps(UNDERSTANDING)
-        if step == "formulate":
-            return json.dumps(FORMULATION)
-        plan = self._plan(text)
-        if step == "write_code":
-            return plan.author if AUTHOR_MARKER in text else plan.check
-        if step == "orthought":  # the independent check's one expert reply
-            return plan.check
-        if step == "repair":
-            return plan.repair
-        raise AssertionError(f"unscripted step in prompt: {text[:200]!r}")
+    def _scenario(self, call: MockCall) -> str:
+        if callable(self.scenarios):
+            reply: dict | str = self.scenarios()
+        elif self.scenarios:
+            reply = self.scenarios.popleft()
+        else:
+            raise AssertionError("the job asked for more scenarios than were scripted")
+        if isinstance(reply, str):
+            return reply
+        self.served.append(reply)
+        return json.dumps(reply)
+
+    def _question(self, call: MockCall) -> str:
+        """The sentences of the prompt's scenario (the served one it holds most of: a prefix holds
+        some) as prose; the second ask for the same sentences gets the table."""
+        sentences = max(
+            (
+                tuple(s["sentence"] for s in scenario["steps"] if s["sentence"] in call.prompt)
+                for scenario in self.served
+            ),
+            key=len,
+        )
+        variant = "table" if self._asked[sentences] % 2 else "plain"
+        self._asked[sentences] += 1
+        self.questions[variant] += 1
+        plan = self._plan(call.prompt)
+        question = " ".join(sentences)
+        if plan.drop_number:
+            question = question.replace(plan.drop_number, "some")
+        question += " What should be made to earn the most, and what is the best weekly profit?"
+        if variant == "table":
+            question += "\n\n| resource | hours |\n|---|---|\n| carpentry | see above |\n"
+        return question
 
     def roles(self) -> ModelRoles:
-        return ModelRoles(get_model("mock", replies=self))
+        return self.model.roles()

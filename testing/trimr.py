@@ -4,7 +4,7 @@ The reasoning model streams a scripted trace for a chat request and, for a
 `/v1/completions` continuation, answers with the last answer stated in the prompt (what a
 real model does after "**Final Answer**" or a forced `</think>`). The verifier reads the
 TrimR question inside its prompt and answers with a P(" Yes") / P(" No") distribution on
-one token. Used by tests/trimr and, by path, by bench/trimr.py.
+one token. Used by tests/trimr and bench/trimr.py.
 """
 
 from __future__ import annotations

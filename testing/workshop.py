@@ -1,30 +1,11 @@
-"""A scripted model for graph tests: replies per step, recognised from the step's template.
+"""The workshop problem most scripted tests solve, and the replies that answer it.
 
-Each step (understand, formulate, write_code, repair, judge, vote, explain) has its own
-queue of replies, so concurrent samples and retries consume them in call order per step.
-`calls[step]` counts what the graph asked for.
+The understanding and formulation a careful modeler gives, Pyomo+HiGHS programs that are
+right, wrong, crashing or infeasible (run by the real sandbox), and a judge's acceptance:
+the replies a `testing.scripted.ScriptedModel` gives per step.
 """
 
 from __future__ import annotations
-
-import json
-from collections import Counter, deque
-from collections.abc import Iterable
-
-from optagent.core.types import Message
-from optagent.models import ModelRoles, get_model
-
-STEP_MARKERS = {
-    "understand": "Read this optimization problem as an expert would",
-    "formulate": "five-element formulation",
-    "write_code": "Write a complete",
-    "orthought": "as an operations research expert would, in",
-    "verify": "Check your own solution.",
-    "repair": "did not work. Fix it.",
-    "judge": "Review a solution attempt",
-    "vote": "disagree, with equal support",
-    "explain": "Explain this solution",
-}
 
 UNDERSTANDING = {
     "objective": "total weekly profit",
@@ -90,42 +71,6 @@ GOOD = pyomo_program()
 WRONG = pyomo_program(chair_profit=40)  # optimum 3700
 CRASH = pyomo_program(crash=True)
 INFEASIBLE = pyomo_program(extra="m.too_many = pyo.Constraint(expr=m.tables + m.chairs >= 1000)")
-
-
-class Scripted:
-    """Replies by step; a step with no replies left repeats its last reply."""
-
-    def __init__(self, **replies: str | dict | Iterable[str | dict]) -> None:
-        self.queues: dict[str, deque] = {}
-        self.last: dict[str, object] = {}
-        for step, value in replies.items():
-            if step not in STEP_MARKERS:
-                raise ValueError(f"unknown step {step}")
-            self.queues[step] = deque(value if isinstance(value, (list, tuple)) else [value])
-        self.calls: Counter[str] = Counter()
-        self.prompts: dict[str, list[str]] = {}
-
-    def step_of(self, messages: list[Message]) -> str:
-        text = next(m.content for m in messages if m.role == "user")
-        for step, marker in STEP_MARKERS.items():
-            if marker in text:
-                return step
-        raise AssertionError(f"no step recognised in prompt: {text[:200]!r}")
-
-    def __call__(self, messages: list[Message]) -> str:
-        step = self.step_of(messages)
-        self.calls[step] += 1
-        self.prompts.setdefault(step, []).append(next(m.content for m in messages if m.role == "user"))
-        queue = self.queues.get(step)
-        if queue:
-            self.last[step] = queue.popleft()
-        if step not in self.last:
-            raise AssertionError(f"the graph asked for an unscripted step: {step}")
-        reply = self.last[step]
-        return json.dumps(reply) if isinstance(reply, dict) else reply  # type: ignore[return-value]
-
-    def roles(self) -> ModelRoles:
-        return ModelRoles(get_model("mock", replies=self))
 
 
 # The problem most graph tests solve, and the scripted modelling steps that answer it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI
+from testing.fake_openai import FakeOpenAI
 
 
 @pytest.fixture

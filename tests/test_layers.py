@@ -8,6 +8,7 @@ still a cycle, only one found later.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -68,14 +69,53 @@ def test_every_package_has_a_layer() -> None:
     assert linked == set(RANK), "a package in src/optagent without a layer here (or a layer without its link)"
 
 
+_LOADERS = {"insert", "append", "extend", "spec_from_file_location", "import_module", "run_path", "SourceFileLoader"}
+_TESTS_PATH = re.compile(r"(^|[/.])tests([/.]|$)")
+
+
+def uses_of_the_test_suite(path: Path) -> list[str]:
+    """Where a module reaches into `tests/`: an import of `tests`, a path built into the folder
+    (`ROOT / "tests"`), or a loader given one (`sys.path.insert(0, ".../tests")`,
+    `spec_from_file_location(name, "tests/x.py")`)."""
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        found += [f"{where}:{node.lineno}: imports {n}" for n in names if n.split(".")[0] == "tests"]
+        sides = (node.left, node.right) if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) else ()
+        if any(isinstance(side, ast.Constant) and side.value == "tests" for side in sides):
+            found.append(f"{where}:{node.lineno}: builds a path into tests/")
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            strings = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            if name in _LOADERS and any(_TESTS_PATH.search(text) for text in strings):
+                found.append(f"{where}:{node.lineno}: loads from tests/ ({name})")
+    return sorted(found)
+
+
 def test_bench_does_not_import_tests() -> None:
-    bad = []
-    for path in sorted((ROOT / "bench").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            bad += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] == "tests"]
-    assert not bad, "bench/ imports the test suite:\n" + "\n".join(bad)
+    bad = [use for path in sorted((ROOT / "bench").rglob("*.py")) for use in uses_of_the_test_suite(path)]
+    assert not bad, "bench/ uses the test suite (shared test doubles live in testing/):\n" + "\n".join(bad)
+
+
+def test_the_bench_check_catches_loading_by_path(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import importlib.util, sys\n"
+        "sys.path.insert(0, str(ROOT / 'tests'))\n"
+        "sys.path.insert(0, '/repo/tests')\n"
+        "spec = importlib.util.spec_from_file_location('fake', 'tests/fake_openai.py')\n"
+        "from tests.synth import script\n"
+        "from testing.fake_openai import FakeOpenAI\n"
+    )
+    assert uses_of_the_test_suite(probe) == [
+        f"{probe}:2: builds a path into tests/",
+        f"{probe}:2: loads from tests/ (insert)",
+        f"{probe}:3: loads from tests/ (insert)",
+        f"{probe}:4: loads from tests/ (spec_from_file_location)",
+        f"{probe}:5: imports tests.synth",
+    ]
 
 
 def test_the_contract_catches_an_import_that_runs_back_up(tmp_path: Path) -> None:

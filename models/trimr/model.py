@@ -38,6 +38,7 @@ class TrimRModel(ChatModel):
 
     def __init__(self, inner: Model, verifier: Model, settings: TrimRSettings) -> None:
         super().__init__(inner.spec, inner.role)
+        self.step = inner.step
         self.inner = inner
         self.profile = getattr(inner, "profile", None)  # the agent samples a thinking model by its profile
         self.sampling = getattr(inner, "sampling", {})
@@ -47,7 +48,14 @@ class TrimRModel(ChatModel):
         self.stats: list[TrimRStats] = []
 
     def with_role(self, role: Role | None) -> TrimRModel:
-        clone = TrimRModel(self.inner.with_role(role), self.verifier, self.settings)
+        return self._around(self.inner.with_role(role))
+
+    def with_step(self, step: str | None) -> TrimRModel:
+        return self._around(self.inner.with_step(step))
+
+    def _around(self, inner: Model) -> TrimRModel:
+        """TrimR around another view of the inner model, sharing the stats."""
+        clone = TrimRModel(inner, self.verifier, self.settings)
         clone.stats = self.stats
         return clone
 

@@ -8,7 +8,8 @@ import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
 from optagent.core.errors import OptagentError
-from tests.agent.scripted import ACCEPT, FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
+from testing.scripted import ScriptedModel
+from testing.workshop import ACCEPT, FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -17,14 +18,14 @@ ONE = AgentSettings(samples=1)
 
 @pytest.mark.parametrize("text", ["", "   \n\t  "])
 async def test_empty_problem_is_refused_without_calling_the_model(sandbox, text: str) -> None:
-    script = Scripted()
+    script = ScriptedModel()
     with pytest.raises(OptagentError, match="^the problem is empty; write the optimization problem"):
         await solve(text, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert not script.calls
 
 
 async def test_huge_statement_is_refused_not_truncated(sandbox) -> None:
-    script = Scripted()
+    script = ScriptedModel()
     huge = "Maximize profit of tables and chairs. " * 2700
     assert len(huge) > 100_000
     with pytest.raises(OptagentError, match=r"has \d+ characters, more than the limit of 32000; shorten it"):
@@ -33,7 +34,7 @@ async def test_huge_statement_is_refused_not_truncated(sandbox) -> None:
 
 
 async def test_unknown_target_is_refused_before_any_call(sandbox) -> None:
-    script = Scripted()
+    script = ScriptedModel()
     with pytest.raises(OptagentError, match="unknown target 'excel'"):
         await solve("maximize x", roles=script.roles(), sandbox=sandbox, settings=AgentSettings(target="excel"))
     assert not script.calls
@@ -56,7 +57,7 @@ async def test_no_objective_is_a_feasibility_question(sandbox) -> None:
         "objective": {"sense": "none", "latex": "", "text": "any feasible point"},
         "kind": "cp-satisfaction",
     }
-    script = Scripted(
+    script = ScriptedModel(
         understand=understanding,
         formulate=formulation,
         write_code=FEASIBILITY_CODE,
@@ -73,7 +74,7 @@ async def test_no_objective_is_a_feasibility_question(sandbox) -> None:
 
 async def test_truly_infeasible_problem_gets_an_honest_infeasible_answer(sandbox) -> None:
     verdict = {"blame": "accept", "reason": "1000 items cannot be made with 240 carpentry hours"}
-    script = Scripted(
+    script = ScriptedModel(
         understand=UNDERSTANDING,
         formulate=FORMULATION,
         write_code=INFEASIBLE,
@@ -94,7 +95,7 @@ async def test_problem_in_another_language(sandbox) -> None:
         "Un atelier fabrique des tables (4 h de menuiserie, 2 h de finition, 70 € de profit) et des chaises "
         "(3 h, 1 h, 50 €). 240 h de menuiserie et 100 h de finition; au plus 60 chaises. Maximiser le profit."
     )
-    script = Scripted(
+    script = ScriptedModel(
         understand=UNDERSTANDING,
         formulate=FORMULATION,
         write_code=GOOD,
@@ -138,7 +139,7 @@ async def test_hostile_problem_text_is_contained_by_the_sandbox(monkeypatch) -> 
     listener.setblocking(False)
     port = listener.getsockname()[1]
     program = GOOD.removeprefix("```python\n").removesuffix("```")
-    script = Scripted(
+    script = ScriptedModel(
         understand=UNDERSTANDING,
         formulate=FORMULATION,
         explain="Make 30 tables and 40 chairs.",

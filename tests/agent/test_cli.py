@@ -102,7 +102,7 @@ def test_answer_is_printed_for_a_person(capsys) -> None:
     from optagent.agent.formulation import Formulation
     from optagent.app.cmd_solve import print_answer
     from optagent.core.types import Language
-    from tests.agent.scripted import FORMULATION
+    from testing.workshop import FORMULATION
 
     answer = Answer(
         problem_id="p",

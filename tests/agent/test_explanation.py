@@ -8,7 +8,8 @@ import pytest
 from optagent.agent import AgentSettings, solve
 from optagent.agent.explanation import SUMMARY_NOTE, Row, contradictions, objective_row, solution_rows, summary
 from optagent.agent.formulation import Formulation, Understanding
-from tests.agent.scripted import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING, Scripted
+from testing.scripted import ScriptedModel
+from testing.workshop import FORMULATION, GOOD, INFEASIBLE, UNDERSTANDING
 
 PROBLEM = (
     "A workshop makes tables ($70 profit each) and chairs ($50 each). A table takes 4 h of carpentry "
@@ -122,7 +123,7 @@ DIRECT = AgentSettings.for_strategy("direct")
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_explain_step_asks_once_more_when_the_explanation_contradicts(sandbox) -> None:
-    script = Scripted(write_code=GOOD, explain=[SWAPPED, TRUE])
+    script = ScriptedModel(write_code=GOOD, explain=[SWAPPED, TRUE])
     answer = await solve(PROBLEM, roles=script.roles(), sandbox=sandbox, settings=DIRECT)
     assert answer.explanation == TRUE and answer.explanation_note == ""
     assert script.calls["explain"] == 2
@@ -134,7 +135,7 @@ async def test_explain_step_asks_once_more_when_the_explanation_contradicts(sand
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_explanation_that_contradicts_twice_is_replaced_by_the_table(sandbox) -> None:
-    script = Scripted(write_code=GOOD, explain=[SWAPPED, SWAPPED])
+    script = ScriptedModel(write_code=GOOD, explain=[SWAPPED, SWAPPED])
     answer = await solve(PROBLEM, roles=script.roles(), sandbox=sandbox, settings=DIRECT)
     assert script.calls["explain"] == 2
     assert answer.explanation == "The solver's solution: tables = 30; chairs = 40. The objective is 4,100."
@@ -143,7 +144,7 @@ async def test_explanation_that_contradicts_twice_is_replaced_by_the_table(sandb
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_infeasible_explanation_is_checked_against_the_problem(sandbox) -> None:
-    script = Scripted(write_code=INFEASIBLE, explain="No plan can make 1000 items with 240 carpentry hours.")
+    script = ScriptedModel(write_code=INFEASIBLE, explain="No plan can make 1000 items with 240 carpentry hours.")
     answer = await solve(PROBLEM + " Make at least 1000 items.", roles=script.roles(), sandbox=sandbox, settings=DIRECT)
     assert answer.outcome.value == "infeasible" and script.calls["explain"] == 1
     assert answer.explanation.startswith("No plan") and answer.explanation_note == ""
@@ -151,7 +152,7 @@ async def test_infeasible_explanation_is_checked_against_the_problem(sandbox) ->
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_no_second_try_past_the_solves_budget(sandbox) -> None:
-    script = Scripted(write_code=GOOD, explain=[SWAPPED, TRUE])
+    script = ScriptedModel(write_code=GOOD, explain=[SWAPPED, TRUE])
     settings = AgentSettings.for_strategy("direct", max_calls=2)
     answer = await solve(PROBLEM, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["explain"] == 1 and answer.explanation_note == SUMMARY_NOTE

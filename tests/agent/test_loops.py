@@ -5,22 +5,15 @@ from __future__ import annotations
 import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
-from tests.agent.scripted import (
-    GOOD,
-    INFEASIBLE,
-    MODELING,
-    WORKSHOP,
-    Scripted,
-    crashing,
-    pyomo_program,
-)
+from testing.scripted import ScriptedModel
+from testing.workshop import GOOD, INFEASIBLE, MODELING, WORKSHOP, crashing, pyomo_program
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_crashing_recodes_after_a_judge_verdict_are_bounded(sandbox) -> None:
     verdict = {"blame": "code", "reason": "the program adds a constraint that is not in the text"}
-    script = Scripted(write_code=INFEASIBLE, judge=verdict, repair=crashing(50), **MODELING)
+    script = ScriptedModel(write_code=INFEASIBLE, judge=verdict, repair=crashing(50), **MODELING)
     settings = AgentSettings(samples=1, max_repairs=3, max_judge_rounds=2)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert answer.outcome is AnswerOutcome.CRASHED
@@ -30,7 +23,7 @@ async def test_crashing_recodes_after_a_judge_verdict_are_bounded(sandbox) -> No
 
 async def test_the_same_program_twice_stops_the_repairs(sandbox) -> None:
     same = crashing(1)[0]
-    script = Scripted(write_code=same, repair=same, **MODELING)
+    script = ScriptedModel(write_code=same, repair=same, **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert len(answer.rounds) == 2 and script.calls["repair"] == 1
     assert "stopped: no progress: the same program was written again" in answer.attempts[0].notes
@@ -39,14 +32,14 @@ async def test_the_same_program_twice_stops_the_repairs(sandbox) -> None:
 async def test_the_same_result_twice_stops_the_judge(sandbox) -> None:
     verdict = {"blame": "formulation", "reason": "a demand constraint is wrong"}
     infeasible_again = pyomo_program(extra="m.too_many = pyo.Constraint(expr=m.tables + m.chairs >= 2000)")
-    script = Scripted(write_code=[INFEASIBLE, infeasible_again, GOOD], judge=verdict, **MODELING)
+    script = ScriptedModel(write_code=[INFEASIBLE, infeasible_again, GOOD], judge=verdict, **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert answer.outcome is AnswerOutcome.INFEASIBLE and script.calls["judge"] == 1
     assert any("the same result twice (infeasible)" in note for note in answer.attempts[0].notes)
 
 
 async def test_the_call_budget_ends_a_sample(sandbox) -> None:
-    script = Scripted(write_code=crashing(1)[0], repair=crashing(50)[1:], **MODELING)
+    script = ScriptedModel(write_code=crashing(1)[0], repair=crashing(50)[1:], **MODELING)
     settings = AgentSettings(strategy="five-element", max_calls=4, max_repairs=10, explain=False)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert len(answer.calls) == 4 and script.calls["repair"] == 2
@@ -54,7 +47,7 @@ async def test_the_call_budget_ends_a_sample(sandbox) -> None:
 
 
 async def test_the_budget_is_shared_by_the_samples(sandbox) -> None:
-    script = Scripted(write_code=crashing(1)[0], repair=crashing(50)[1:], **MODELING)
+    script = ScriptedModel(write_code=crashing(1)[0], repair=crashing(50)[1:], **MODELING)
     settings = AgentSettings(samples=2, max_calls=8, max_repairs=10, explain=False)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert [len(a.calls) for a in answer.attempts] == [4, 4] and len(answer.calls) == 8

@@ -12,7 +12,8 @@ from optagent.agent.kind import classify
 from optagent.core.types import Problem, ProblemKind, Targets
 from optagent.models.mock import MockModel
 from optagent.models.roles import ModelRoles
-from tests.agent.scripted import (
+from testing.scripted import ScriptedModel
+from testing.workshop import (
     ACCEPT,
     CRASH,
     FORMULATION,
@@ -22,7 +23,6 @@ from tests.agent.scripted import (
     UNDERSTANDING,
     WORKSHOP,
     WRONG,
-    Scripted,
     crashing,
     pyomo_program,
 )
@@ -39,14 +39,13 @@ EXPERT_READING = (
 class Recording(MockModel):
     """The scripted model, also keeping each call's messages and sampling options."""
 
-    def __init__(self, script: Scripted) -> None:
+    def __init__(self, script: ScriptedModel) -> None:
         super().__init__(script)
-        self.seen: list[tuple[str, str, dict]] = []
+        self.seen: list[tuple[str | None, str, dict]] = []
         self.schemas: list[type | None] = []
 
     async def _chat(self, messages, schema, sampling):  # type: ignore[no-untyped-def]
-        step = self._script.replies.step_of(messages)  # type: ignore[union-attr]
-        self.seen.append((step, messages[0].content, dict(sampling)))
+        self.seen.append((self.step, messages[0].content, dict(sampling)))
         self.schemas.append(schema)
         return await super()._chat(messages, schema, sampling)
 
@@ -56,7 +55,7 @@ class Recording(MockModel):
 
 async def test_a_clean_wrong_run_is_reviewed_and_reformulated(sandbox) -> None:
     blame = {"blame": "formulation", "reason": "chairs earn $50, not $40"}
-    script = Scripted(write_code=[WRONG, GOOD], judge=[blame, ACCEPT], **MODELING)
+    script = ScriptedModel(write_code=[WRONG, GOOD], judge=[blame, ACCEPT], **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert answer.objective == pytest.approx(4100), "the plausible 3700 was not accepted"
     assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [("first", "ok"), ("reformulate", "ok")]
@@ -68,14 +67,14 @@ async def test_a_clean_wrong_run_is_reviewed_and_reformulated(sandbox) -> None:
 async def test_a_judge_that_always_blames_ends_after_its_rounds(sandbox) -> None:
     reasons = [{"blame": "formulation", "reason": f"objection {i}"} for i in range(20)]
     programs = [pyomo_program(chair_profit=40 + i) for i in range(20)]
-    script = Scripted(write_code=programs, judge=reasons, **MODELING)
+    script = ScriptedModel(write_code=programs, judge=reasons, **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=ONE.model_copy())
     assert script.calls["judge"] == 2 and len(answer.rounds) == 3, "max_judge_rounds=2 reviews, then it stops"
     assert answer.solved
 
 
 async def test_a_judge_that_always_blames_the_code_ends_too(sandbox) -> None:
-    script = Scripted(
+    script = ScriptedModel(
         write_code=GOOD,
         judge=[{"blame": "code", "reason": f"objection {i}"} for i in range(20)],
         repair=[pyomo_program(chair_profit=41 + i) for i in range(20)],
@@ -87,7 +86,7 @@ async def test_a_judge_that_always_blames_the_code_ends_too(sandbox) -> None:
 
 
 async def test_the_judge_loop_honours_the_call_budget(sandbox) -> None:
-    script = Scripted(
+    script = ScriptedModel(
         write_code=[pyomo_program(chair_profit=40 + i) for i in range(20)],
         judge=[{"blame": "formulation", "reason": f"objection {i}"} for i in range(20)],
         **MODELING,
@@ -101,7 +100,7 @@ async def test_the_judge_loop_honours_the_call_budget(sandbox) -> None:
 
 
 async def test_orthought_is_one_free_text_reply_then_crash_repairs(sandbox) -> None:
-    script = Scripted(orthought=EXPERT_READING + CRASH, repair=crashing(2) + [GOOD], explain="ok")
+    script = ScriptedModel(orthought=EXPERT_READING + CRASH, repair=crashing(2) + [GOOD], explain="ok")
     recording = Recording(script)
     settings = AgentSettings(strategy="orthought")
     answer = await solve(WORKSHOP, roles=ModelRoles(recording), sandbox=sandbox, settings=settings)
@@ -115,10 +114,10 @@ async def test_orthought_is_one_free_text_reply_then_crash_repairs(sandbox) -> N
 
 
 async def test_orthought_repairs_at_most_three_times_and_never_judges(sandbox) -> None:
-    script = Scripted(orthought=EXPERT_READING + CRASH, repair=crashing(10), explain="ok")
+    script = ScriptedModel(orthought=EXPERT_READING + CRASH, repair=crashing(10), explain="ok")
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(strategy="orthought"))
     assert answer.outcome is AnswerOutcome.CRASHED and script.calls["repair"] == 3 and len(answer.rounds) == 4
-    script = Scripted(orthought=EXPERT_READING + INFEASIBLE, explain="ok")
+    script = ScriptedModel(orthought=EXPERT_READING + INFEASIBLE, explain="ok")
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(strategy="orthought"))
     assert answer.outcome is AnswerOutcome.INFEASIBLE and script.calls["judge"] == 0
 
@@ -167,7 +166,7 @@ async def test_the_classifier_keeps_nonlinear_and_puzzles_off_linear_solvers() -
 
 
 async def test_direct_routes_a_nonlinear_problem_to_scip(sandbox) -> None:
-    script = Scripted(write_code=PEN_SCIP, explain="ok")
+    script = ScriptedModel(write_code=PEN_SCIP, explain="ok")
     answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(strategy="direct"))
     assert answer.target == "pyscipopt" and "pyscipopt" in script.prompts["write_code"][0]
     assert answer.objective == pytest.approx(80000, rel=1e-4)
@@ -175,7 +174,7 @@ async def test_direct_routes_a_nonlinear_problem_to_scip(sandbox) -> None:
 
 async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandbox) -> None:
     linear = FORMULATION | {"kind": "lp"}
-    script = Scripted(
+    script = ScriptedModel(
         understand=UNDERSTANDING | {"kind": "lp"},
         formulate=linear,
         write_code=PEN_PYOMO_NONLINEAR,
@@ -189,7 +188,7 @@ async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandb
     assert answer.target == "pyscipopt" and "rewrite the program for pyscipopt" in script.prompts["repair"][0]
     assert answer.objective == pytest.approx(80000, rel=1e-4)
     chosen = AgentSettings(strategy="orthought", target="pyomo")
-    script = Scripted(orthought=PEN_PYOMO_NONLINEAR, repair=crashing(5), explain="ok")
+    script = ScriptedModel(orthought=PEN_PYOMO_NONLINEAR, repair=crashing(5), explain="ok")
     answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=chosen)
     assert answer.target == "pyomo", "the user's --target is never switched"
     assert not any("rewrite the program for" in prompt for prompt in script.prompts["repair"])
@@ -199,13 +198,13 @@ async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandb
 
 
 async def test_infeasible_verdicts_are_votes(sandbox) -> None:
-    script = Scripted(write_code=[INFEASIBLE, GOOD, INFEASIBLE], judge=ACCEPT, **MODELING)
+    script = ScriptedModel(write_code=[INFEASIBLE, GOOD, INFEASIBLE], judge=ACCEPT, **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=3))
     assert answer.outcome is AnswerOutcome.INFEASIBLE and sorted(map(len, answer.vote.groups)) == [1, 2]
 
 
 async def test_a_tie_is_broken_at_temperature_zero(sandbox) -> None:
-    script = Scripted(write_code=[GOOD, WRONG], judge=ACCEPT, vote={"choice": 1, "reason": "first"}, **MODELING)
+    script = ScriptedModel(write_code=[GOOD, WRONG], judge=ACCEPT, vote={"choice": 1, "reason": "first"}, **MODELING)
     recording = Recording(script)
     answer = await solve(WORKSHOP, roles=ModelRoles(recording), sandbox=sandbox, settings=AgentSettings(samples=2))
     assert answer.vote.tie_broken_by_judge
@@ -237,7 +236,7 @@ CP_MODELING = {
 async def test_satisfaction_samples_vote_by_their_canonical_solution(sandbox) -> None:
     problem = Problem(id="cp", text=CP_TEXT, kind=ProblemKind.CP_SATISFACTION, targets=Targets())
     programs = [_cp_program(5, 2, True), _cp_program(4, 3, True), _cp_program(4, 3, True).replace("True", "1")]
-    script = Scripted(write_code=programs, verify="[[OK]]", **CP_MODELING)
+    script = ScriptedModel(write_code=programs, verify="[[OK]]", **CP_MODELING)
     answer = await solve(problem, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=3))
     assert sorted(map(len, answer.vote.groups)) == [1, 2], "true and 1 are one ballot; 5+2 is another"
     assert answer.values["x"] == 4 and not answer.vote.tie_broken_by_judge
@@ -248,7 +247,7 @@ async def test_satisfaction_samples_vote_by_their_canonical_solution(sandbox) ->
 
 async def test_self_verification_runs_the_fixed_program(sandbox) -> None:
     fixed = "[[FIXED]] x - y = 1 was missing.\n" + _cp_program(4, 3, True)
-    script = Scripted(write_code=_cp_program(5, 2, True), verify=[fixed, "[[OK]]"], **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(5, 2, True), verify=[fixed, "[[OK]]"], **CP_MODELING)
     answer = await solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert [r.trigger for r in answer.rounds] == ["first", "verify"] and answer.values["x"] == 4
     assert answer.rounds[0].verdict is not None and "x - y = 1 was missing" in answer.rounds[0].verdict.reason
@@ -258,29 +257,29 @@ async def test_self_verification_runs_the_fixed_program(sandbox) -> None:
 
 async def test_self_verification_stops_after_its_rounds_and_within_the_budget(sandbox) -> None:
     fixes = [f"[[FIXED]] try {i}\n" + _cp_program(i % 8, 7 - i % 8, bool(i % 2)) for i in range(1, 30)]
-    script = Scripted(write_code=_cp_program(0, 7, False), verify=fixes, **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(0, 7, False), verify=fixes, **CP_MODELING)
     settings = AgentSettings(samples=1, max_verify_rounds=3, explain=False)
     answer = await solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["verify"] == 3 and len(answer.rounds) == 4
-    script = Scripted(write_code=_cp_program(0, 7, False), verify=fixes, **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(0, 7, False), verify=fixes, **CP_MODELING)
     settings = AgentSettings(samples=1, max_calls=5, explain=False)
     answer = await solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["verify"] == 2 and len(answer.calls) == 5
 
 
 async def test_self_verification_is_a_setting_for_any_strategy(sandbox) -> None:
-    script = Scripted(write_code=GOOD, verify="[[OK]]", explain="ok")
+    script = ScriptedModel(write_code=GOOD, verify="[[OK]]", explain="ok")
     settings = AgentSettings(strategy="direct", self_verify="always")
     await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["verify"] == 1
-    script = Scripted(write_code=_cp_program(4, 3, True), judge=ACCEPT, **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(4, 3, True), judge=ACCEPT, **CP_MODELING)
     await solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1, self_verify="never"))
     assert script.calls["verify"] == 0 and script.calls["judge"] == 1
 
 
 @pytest.mark.parametrize("level", ["basic", "guidelines", "documentation"])
 async def test_cp_prompt_levels(sandbox, level: str) -> None:
-    script = Scripted(write_code=_cp_program(4, 3, True), verify="[[OK]]", **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(4, 3, True), verify="[[OK]]", **CP_MODELING)
     recording = Recording(script)
     settings = AgentSettings(samples=1, cp_prompt=level)
     await solve(CP_TEXT, roles=ModelRoles(recording), sandbox=sandbox, settings=settings)
@@ -314,9 +313,9 @@ async def test_thinking_models_sample_as_their_profile_says() -> None:
 
 
 async def test_a_thinking_model_on_the_fake_server_gets_its_profile_sampling(sandbox) -> None:
-    """Against tests/fake_openai.py: what a real reasoning model would be sent (no such model runs here)."""
+    """Against testing/fake_openai.py: what a real reasoning model would be sent (no such model runs here)."""
     from optagent.models import get_model
-    from tests.fake_openai import FakeOpenAI
+    from testing.fake_openai import FakeOpenAI
 
     program = GOOD
     with FakeOpenAI(
@@ -343,7 +342,7 @@ async def test_the_chat_shows_the_self_check(sandbox) -> None:
     from optagent.app.chat_render import event_steps
 
     fixed = "[[FIXED]] x - y = 1 was missing.\n" + _cp_program(4, 3, True)
-    script = Scripted(write_code=_cp_program(5, 2, True), verify=[fixed, "[[OK]]"], **CP_MODELING)
+    script = ScriptedModel(write_code=_cp_program(5, 2, True), verify=[fixed, "[[OK]]"], **CP_MODELING)
     events = [e async for e in stream_solve(CP_TEXT, roles=script.roles(), sandbox=sandbox, settings=ONE)]
     titles = [step.title for e in events if e.node == "verify" for step in event_steps(e, latex=False)]
     assert titles == ["Self-check: code", "Self-check: accept"]

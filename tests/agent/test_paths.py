@@ -6,17 +6,8 @@ import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
 from optagent.core.types import Problem, Targets
-from tests.agent.scripted import (
-    ACCEPT,
-    CRASH,
-    GOOD,
-    INFEASIBLE,
-    MODELING,
-    WORKSHOP,
-    WRONG,
-    Scripted,
-    crashing,
-)
+from testing.scripted import ScriptedModel
+from testing.workshop import ACCEPT, CRASH, GOOD, INFEASIBLE, MODELING, WORKSHOP, WRONG, crashing
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -24,7 +15,7 @@ REVIEWED = MODELING | {"judge": ACCEPT}
 
 
 async def test_clean_path(sandbox) -> None:
-    script = Scripted(write_code=GOOD, **REVIEWED)
+    script = ScriptedModel(write_code=GOOD, **REVIEWED)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert answer.outcome is AnswerOutcome.SOLVED and answer.objective == pytest.approx(4100)
     assert answer.values == {"tables": pytest.approx(30), "chairs": pytest.approx(40)}
@@ -42,7 +33,7 @@ async def test_clean_path(sandbox) -> None:
 
 
 async def test_crash_goes_to_repair_with_the_traceback(sandbox) -> None:
-    script = Scripted(write_code=CRASH, repair=GOOD, **REVIEWED)
+    script = ScriptedModel(write_code=CRASH, repair=GOOD, **REVIEWED)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert answer.solved and answer.objective == pytest.approx(4100)
     assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [("first", "crash"), ("repair", "ok")]
@@ -52,7 +43,7 @@ async def test_crash_goes_to_repair_with_the_traceback(sandbox) -> None:
 
 async def test_infeasible_goes_to_judge_then_reformulation(sandbox) -> None:
     verdict = {"blame": "formulation", "reason": "the constraint tables + chairs >= 1000 is not in the text"}
-    script = Scripted(write_code=[INFEASIBLE, GOOD], judge=[verdict, ACCEPT], **MODELING)
+    script = ScriptedModel(write_code=[INFEASIBLE, GOOD], judge=[verdict, ACCEPT], **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert answer.solved and answer.objective == pytest.approx(4100)
     first, second = answer.rounds
@@ -63,7 +54,7 @@ async def test_infeasible_goes_to_judge_then_reformulation(sandbox) -> None:
 
 
 async def test_judge_blaming_code_goes_to_repair(sandbox) -> None:
-    script = Scripted(
+    script = ScriptedModel(
         write_code=INFEASIBLE, repair=GOOD, judge=[{"blame": "code", "reason": "extra constraint"}, ACCEPT], **MODELING
     )
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
@@ -72,7 +63,7 @@ async def test_judge_blaming_code_goes_to_repair(sandbox) -> None:
 
 
 async def test_majority_vote_across_disagreeing_samples(sandbox) -> None:
-    script = Scripted(write_code=[GOOD, WRONG, GOOD], **REVIEWED)
+    script = ScriptedModel(write_code=[GOOD, WRONG, GOOD], **REVIEWED)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=3))
     assert answer.objective == pytest.approx(4100)
     assert sorted(len(g) for g in answer.vote.groups) == [1, 2] and not answer.vote.tie_broken_by_judge
@@ -80,7 +71,7 @@ async def test_majority_vote_across_disagreeing_samples(sandbox) -> None:
 
 
 async def test_tie_is_broken_by_the_judge(sandbox) -> None:
-    script = Scripted(write_code=[GOOD, WRONG], vote={"choice": 2, "reason": "second is right"}, **REVIEWED)
+    script = ScriptedModel(write_code=[GOOD, WRONG], vote={"choice": 2, "reason": "second is right"}, **REVIEWED)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=2))
     assert answer.vote.tie_broken_by_judge and answer.vote.reason == "second is right"
     chosen = next(a for a in answer.attempts if a.sample == answer.vote.winner)
@@ -89,7 +80,7 @@ async def test_tie_is_broken_by_the_judge(sandbox) -> None:
 
 
 async def test_round_limit_ends_with_an_honest_not_solved(sandbox) -> None:
-    script = Scripted(write_code=CRASH, repair=crashing(2), **MODELING)
+    script = ScriptedModel(write_code=CRASH, repair=crashing(2), **MODELING)
     settings = AgentSettings(samples=1, max_repairs=2)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert answer.outcome is AnswerOutcome.CRASHED and not answer.solved
@@ -100,7 +91,7 @@ async def test_round_limit_ends_with_an_honest_not_solved(sandbox) -> None:
 
 async def test_direct_and_cot_are_one_code_prompt(sandbox) -> None:
     for strategy in ("direct", "cot"):
-        script = Scripted(write_code=GOOD, explain="ok")
+        script = ScriptedModel(write_code=GOOD, explain="ok")
         answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(strategy=strategy))
         assert answer.solved and answer.formulation is None
         assert dict(script.calls) == {"write_code": 1, "explain": 1}
@@ -109,7 +100,7 @@ async def test_direct_and_cot_are_one_code_prompt(sandbox) -> None:
 
 async def test_named_outputs_reach_the_prompt_and_the_prediction(sandbox) -> None:
     problem = Problem(id="opt-1", text=WORKSHOP, targets=Targets(named={"tables": 30, "chairs": 40, "Profit": 4100}))
-    script = Scripted(write_code=GOOD, judge={"blame": "accept", "reason": "profit is the objective"}, **MODELING)
+    script = ScriptedModel(write_code=GOOD, judge={"blame": "accept", "reason": "profit is the objective"}, **MODELING)
     answer = await solve(problem, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     assert '"tables", "chairs", "Profit"' in script.prompts["write_code"][0]
     assert answer.problem_id == "opt-1"
@@ -120,7 +111,7 @@ async def test_named_outputs_reach_the_prompt_and_the_prediction(sandbox) -> Non
 
 
 async def test_unusable_structured_replies_degrade_not_fail(sandbox) -> None:
-    script = Scripted(
+    script = ScriptedModel(
         understand="I think it is an LP", formulate="no json here", write_code=GOOD, judge=ACCEPT, explain="ok"
     )
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
@@ -129,7 +120,7 @@ async def test_unusable_structured_replies_degrade_not_fail(sandbox) -> None:
 
 
 async def test_stream_yields_typed_events_per_sample(sandbox) -> None:
-    script = Scripted(write_code=GOOD, **REVIEWED)
+    script = ScriptedModel(write_code=GOOD, **REVIEWED)
     events = [
         e
         async for e in stream_solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=2))

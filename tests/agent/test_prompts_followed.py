@@ -12,7 +12,8 @@ from optagent.agent import AgentSettings, solve
 from optagent.agent.llm import UNUSABLE
 from optagent.agent.nodes.diagnose import ignores_problem
 from optagent.solvers.targets import TARGETS, get_target
-from tests.agent.scripted import FORMULATION, GOOD, UNDERSTANDING, Scripted
+from testing.scripted import ScriptedModel
+from testing.workshop import FORMULATION, GOOD, UNDERSTANDING
 
 WORKSHOP = (
     "A workshop makes tables (4 h carpentry, 2 h finishing, $70 profit) and chairs (3 h carpentry, "
@@ -68,25 +69,25 @@ def test_a_program_that_ignores_the_statement_is_recognised() -> None:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_copied_example_is_sent_back_to_the_coder_once(sandbox) -> None:
-    script = Scripted(write_code=[OLD_EXAMPLE, GOOD], explain="ok")
+    script = ScriptedModel(write_code=[OLD_EXAMPLE, GOOD], explain="ok")
     settings = AgentSettings(strategy="direct", explain=False)
     answer = await solve(WORKSHOP.replace("240", "241"), roles=script.roles(), sandbox=sandbox, settings=settings)
     assert answer.rounds[0].diagnosis.finding == "ok", "it shares 4, 3 and 50 with this problem: not flagged"
 
-    script = Scripted(write_code=[OLD_EXAMPLE, GOOD])
+    script = ScriptedModel(write_code=[OLD_EXAMPLE, GOOD])
     answer = await solve(LIMOUSINES, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [("first", "ignores_problem"), ("recode", "ok")]
     assert script.calls["write_code"] == 2 and answer.code == GOOD.strip("`\npython")
     assert "none of the problem's numbers" in script.prompts["write_code"][1]
 
-    script = Scripted(write_code=OLD_EXAMPLE)
+    script = ScriptedModel(write_code=OLD_EXAMPLE)
     answer = await solve(LIMOUSINES, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["write_code"] == 2 and len(answer.rounds) == 2, "sent back once, never twice"
 
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_the_problem_comes_last_in_the_code_prompts(sandbox) -> None:
-    script = Scripted(understand=UNDERSTANDING, formulate=FORMULATION, write_code=GOOD, judge=ACCEPT)
+    script = ScriptedModel(understand=UNDERSTANDING, formulate=FORMULATION, write_code=GOOD, judge=ACCEPT)
     await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1, explain=False))
     prompt = script.prompts["write_code"][0]
     assert prompt.index("# How to write") < prompt.index("# Output") < prompt.index("# Problem")
@@ -96,7 +97,7 @@ async def test_the_problem_comes_last_in_the_code_prompts(sandbox) -> None:
 
 @pytest.mark.asyncio(loop_scope="module")
 async def test_a_structured_reply_wrong_after_its_correction_is_counted(sandbox) -> None:
-    script = Scripted(understand="I think it is an LP", formulate=FORMULATION, write_code=GOOD, judge=ACCEPT)
+    script = ScriptedModel(understand="I think it is an LP", formulate=FORMULATION, write_code=GOOD, judge=ACCEPT)
     settings = AgentSettings(samples=1, explain=False)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
     assert script.calls["understand"] == 2, "one corrective retry"

@@ -17,8 +17,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from testing.fake_openai import FakeOpenAI
+from testing.scripted import over_http
 from tests.app.workshop import WorkshopScript
-from tests.fake_openai import FakeOpenAI
 
 REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output" / "app"
@@ -86,7 +87,7 @@ def workshop() -> WorkshopScript:
 
 @pytest.fixture(scope="module")
 def fake_server(workshop: WorkshopScript) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(reply=workshop) as server:
+    with FakeOpenAI(reply=over_http(workshop)) as server:
         yield server
 
 

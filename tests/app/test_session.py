@@ -14,15 +14,10 @@ from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.chat_session import ChatSession, Turn
 from optagent.core.errors import OptagentError
 from optagent.models import ModelRoles, get_model
-from tests.app.workshop import CHANGE, PROBLEM, WorkshopScript
+from optagent.models.mock import MockCall, Reply
+from tests.app.workshop import CHANGE, PROBLEM, TRIAGE, WorkshopScript, triage_step
 
 SETTINGS = AgentSettings.for_strategy(CHAT_STRATEGY)
-
-
-def roles_for(script: WorkshopScript) -> ModelRoles:
-    return ModelRoles(
-        get_model("mock", replies=lambda messages: script({"messages": [m.model_dump() for m in messages]}))
-    )
 
 
 async def say(
@@ -41,7 +36,7 @@ async def say(
 
 async def test_follow_up_revises_the_previous_model_and_persists(tmp_path):
     script = WorkshopScript()
-    roles = roles_for(script)
+    roles = script.roles()
     store = tmp_path / "chat.sqlite"
     async with ChatSession(store, settings=SETTINGS) as chat:
         nodes, first = await say(chat, "c", PROBLEM, roles)
@@ -63,7 +58,7 @@ async def test_follow_up_revises_the_previous_model_and_persists(tmp_path):
 
 async def test_bad_inputs_get_one_reply_each_and_the_chat_goes_on(tmp_path):
     script = WorkshopScript()
-    roles = roles_for(script)
+    roles = script.roles()
     async with ChatSession(tmp_path / "chat.sqlite", settings=SETTINGS) as chat:
         _, empty = await say(chat, "c", "   ", roles)
         assert empty.kind == "refused" and "empty" in empty.reply
@@ -73,8 +68,8 @@ async def test_bad_inputs_get_one_reply_each_and_the_chat_goes_on(tmp_path):
         assert poem.kind == "other" and "optimization problems" in poem.reply
         assert script.script.calls["formulate"] == 0, "no solve for refused or off-topic messages"
 
-        def goes_down(messages):
-            if "Decide what the newest message asks for" in messages[-1].content:
+        def goes_down(call: MockCall) -> Reply:
+            if triage_step(call).step == TRIAGE:
                 return {"kind": "new_problem"}
             return OptagentError("cannot reach http://127.0.0.1:9/v1 (connection refused)")
 
@@ -94,9 +89,9 @@ async def test_a_table_uploaded_alone_is_the_data_of_the_next_problem(tmp_path):
     table = load_table(table_file)
     assert (table.rows, table.columns) == (2, 2)
     async with ChatSession(tmp_path / "chat.sqlite", settings=SETTINGS) as chat:
-        _, data = await say(chat, "c", "", roles_for(script), data=table)
+        _, data = await say(chat, "c", "", script.roles(), data=table)
         assert data.kind == "data" and "hours.csv" in data.reply
-        _, solved = await say(chat, "c", PROBLEM, roles_for(script))
+        _, solved = await say(chat, "c", PROBLEM, script.roles())
     assert "# Data from hours.csv (2 rows, 2 columns)" in solved.problem
     assert "carpentry,240" in script.script.prompts["formulate"][0]
 
@@ -105,7 +100,7 @@ async def test_stopping_an_answer_keeps_the_message_and_the_chat(tmp_path):
     script = WorkshopScript()
     slow = "```python\nimport time\ntime.sleep(30)\n```"
     script.script.queues["write_code"].appendleft(slow)
-    roles = roles_for(script)
+    roles = script.roles()
     async with ChatSession(tmp_path / "chat.sqlite", settings=SETTINGS) as chat:
         seen: list[str] = []
 

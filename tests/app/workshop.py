@@ -1,6 +1,6 @@
 """The scripted conversation the chat tests hold: a workshop problem, a change, off-topic.
 
-Replies come per step (tests.agent.scripted.Scripted) plus the chat's triage step, decided
+Replies come per step (`testing.scripted.ScriptedModel`), the chat's triage included, decided
 from the newest message, and they are correct programs run by the real sandbox: the
 workshop optimum is 4100 (30 tables, 40 chairs); with at most 20 tables it is 4060. The
 explanation is chosen by the turn (the follow-up's or the first), unless a test queues its
@@ -11,19 +11,14 @@ tables x and chairs y, with a formulation saying what x and y mean.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections import deque
-from typing import Any
+from collections.abc import Callable
 
-from optagent.core.types import Message
-from tests.agent.scripted import (
-    FORMULATION,
-    GOOD,
-    UNDERSTANDING,
-    Scripted,
-    pyomo_program,
-)
+from optagent.models import ModelRoles, get_model
+from optagent.models.mock import MockCall, Reply
+from testing.scripted import ScriptedModel
+from testing.workshop import FORMULATION, GOOD, UNDERSTANDING, pyomo_program
 
 PROBLEM = (
     "A workshop makes tables ($70 profit each) and chairs ($50 each). A table takes 4 h of carpentry "
@@ -31,7 +26,8 @@ PROBLEM = (
     "and at most 60 chairs sell. How many of each should it make to maximize profit?"
 )
 CHANGE = "What if we can make at most 20 tables?"
-TRIAGE_MARKER = "Decide what the newest message asks for"
+POEM = "write me a poem"
+TRIAGE = "chat/triage"
 
 FORMULATION_20 = copy.deepcopy(FORMULATION)
 FORMULATION_20["constraints"].append({"name": "table_cap", "latex": "t \\le 20", "text": "at most 20 tables"})
@@ -58,45 +54,55 @@ SWAPPED = "Make 30 chairs and 40 tables. This will maximize profit to $4,100."
 """Every number is a solution value, but x (30) is tables and y (40) chairs: it contradicts the table."""
 
 
-def intent_of(prompt: str) -> dict[str, str]:
-    newest = prompt.split("# Newest message", 1)[1].split("# Reply", 1)[0]
-    if "poem" in newest:
+def intent_of(call: MockCall) -> dict[str, str]:
+    """The newest message's intent. The triage prompt holds it and the current model, whose
+    problem carries each change applied as "Follow-up request: ..." (so a change is new only
+    where it appears beyond those)."""
+    if POEM in call.prompt:
         return {"kind": "other", "reply": ""}
-    if "at most 20 tables" in newest:
+    if call.prompt.count(CHANGE) > call.prompt.count(f"Follow-up request: {CHANGE}"):
         return {"kind": "change", "reply": ""}
-    if "binding" in newest:
-        return {"kind": "question", "reply": "Carpentry and finishing hours are both used up."}
     return {"kind": "new_problem", "reply": ""}
 
 
+def triage_step(call: MockCall) -> MockCall:
+    """The call as the chat's triage, when it names no step: app/chat_session.py's triage does
+    not pass its template name yet (`Model.with_step`), and it is the chat's only such call."""
+    return call if call.step is not None else call.model_copy(update={"step": TRIAGE})
+
+
 class WorkshopScript:
-    """Replies for the fake OpenAI server (request body in, reply text out)."""
+    """Replies per step for the chat (the `mock` model, or `over_http` for the fake server).
+
+    `on_step[step]` runs once before that step's next reply; `explanations` queues the next
+    explanations, which otherwise follow the turn.
+    """
 
     def __init__(self, *, named_xy: bool = False) -> None:
-        self.script = Scripted(
+        self.explanations: deque[str] = deque()
+        self.on_step: dict[str, Callable[[], object]] = {}
+        self.script = ScriptedModel(
+            {TRIAGE: intent_of},
             understand=UNDERSTANDING,
             formulate=[XY_FORMULATION] if named_xy else [FORMULATION, FORMULATION_20],
             write_code=[XY_PROGRAM] if named_xy else [GOOD, AT_MOST_20],
             judge=ACCEPT,
+            explain=self._explanation,
         )
-        self.explanations: deque[str] = deque()
-        self.on_step: dict[str, Any] = {}
 
-    def __call__(self, body: dict[str, Any]) -> str:
-        messages = [Message(role=m["role"], content=m["content"]) for m in body["messages"]]
-        prompt = messages[-1].content
-        if TRIAGE_MARKER in prompt:
-            return json.dumps(intent_of(prompt))
-        step = self.script.step_of(messages)
-        if step in self.on_step:
-            self.on_step.pop(step)()
-        if step == "explain":
-            self.script.calls[step] += 1
-            self.script.prompts.setdefault(step, []).append(prompt)
-            if self.explanations:
-                return self.explanations.popleft()
-            return EXPLAINED_20 if "Follow-up request: " + CHANGE in prompt else EXPLAINED
-        return self.script(messages)
+    def _explanation(self, call: MockCall) -> str:
+        if self.explanations:
+            return self.explanations.popleft()
+        return EXPLAINED_20 if "Follow-up request: " + CHANGE in call.prompt else EXPLAINED
+
+    def __call__(self, call: MockCall) -> Reply:
+        call = triage_step(call)
+        if call.step in self.on_step:
+            self.on_step.pop(call.step)()
+        return self.script(call)
+
+    def roles(self) -> ModelRoles:
+        return ModelRoles(get_model("mock", replies=self))
 
 
 def objective_in(text: str) -> list[str]:

@@ -134,8 +134,8 @@ async def test_optibench_extractor_model(datasets: Path) -> None:
     problem = benchmark.load(datasets).by_id()["2"]
     seen: list[str] = []
 
-    def reply(messages):
-        seen.append(messages[-1].content)
+    def reply(call):
+        seen.append(call.messages[-1].content)
         return {
             "answers": [
                 {"name": "The number of Process J", "value": 0},
@@ -155,7 +155,7 @@ async def test_optibench_extractor_model(datasets: Path) -> None:
     assert score.correct and score.graded and "extracted by mock" in score.detail
     assert "- The number of Process P" in seen[0] and "Process P: 250 runs" in seen[0]
     # an extractor reply that is not the contract: the sample counts as unanswered, the run goes on
-    broken = ScoringContext(extractor=get_model("mock", replies=lambda messages: "I think 2250"))
+    broken = ScoringContext(extractor=get_model("mock", replies=lambda call: "I think 2250"))
     score = await benchmark.score(problem, Prediction(result=result), broken)
     assert score.graded and not score.correct and "extractor failed" in score.detail
     assert score.objective_correct  # the solver's objective still scores

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from tests.fake_openai import FakeOpenAI
+from testing.fake_openai import FakeOpenAI
 
 
 def optagent(*args: str) -> subprocess.CompletedProcess:

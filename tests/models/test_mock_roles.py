@@ -26,8 +26,19 @@ async def test_replies_are_consumed_in_order_and_recorded():
 
 
 async def test_function_reply_sees_the_messages():
-    model = get_model("mock", replies=lambda messages: messages[-1].content.upper())
+    model = get_model("mock", replies=lambda call: call.messages[-1].content.upper())
     assert (await model.generate("shout")).text == "SHOUT"
+
+
+async def test_the_step_travels_with_the_call_and_its_record():
+    model = get_model("mock", replies=lambda call: f"answered {call.step}")
+    output = await model.with_step("understand").generate("x")
+    assert output.text == "answered understand" and output.record.step == "understand"
+    unnamed = await model.generate("x")
+    assert unnamed.text == "answered None" and unnamed.record.step is None, "the step view is a copy"
+    stream = model.with_role(Role.JUDGE).with_step("judge").stream("x")
+    assert await stream.text() == "answered judge"
+    assert stream.record is not None and (stream.record.step, stream.record.role) == ("judge", Role.JUDGE)
 
 
 async def test_exception_reply_is_raised():
@@ -45,8 +56,8 @@ async def test_structured_reply_from_dict_and_object():
 async def test_invalid_json_gets_one_correction_with_the_error():
     seen = []
 
-    def reply(messages):
-        seen.append(messages)
+    def reply(call):
+        seen.append(call.messages)
         return "not json" if len(seen) == 1 else '```json\n{"value": 1, "unit": "m"}\n```'
 
     output = await get_model("mock", replies=reply).generate("x", schema=Answer)

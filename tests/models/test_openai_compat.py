@@ -29,6 +29,15 @@ async def test_plain_chat_records_usage(fake_openai):
     assert fake_openai.requests[0]["messages"] == [{"role": "user", "content": "hi"}]
 
 
+async def test_the_step_is_sent_as_a_header_and_recorded(fake_openai):
+    model = vllm(fake_openai).with_step("write_code")
+    output = await model.generate("hi")
+    assert await model.stream("hi").text() == "Hello from the fake server."
+    await vllm(fake_openai).generate("hi")
+    assert [request["step"] for request in fake_openai.requests] == ["write_code", "write_code", None]
+    assert output.record.step == "write_code"
+
+
 async def test_base_url_from_environment(fake_openai, monkeypatch):
     monkeypatch.setenv("OPTAGENT_VLLM_BASE_URL", fake_openai.base_url)
     assert (await get_model("vllm/fake-model").generate("hi")).text

@@ -10,7 +10,7 @@ from tests.evals.conftest import datasets  # noqa: F401 - the shared benchmark d
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A real two-node Ray cluster on loopback, always torn down (every process it started)."""
-    from tests.scale.ray_cluster import LocalCluster
+    from testing.ray_cluster import LocalCluster
 
     cluster = LocalCluster()
     try:

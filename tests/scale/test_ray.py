@@ -14,8 +14,8 @@ import time
 import pytest
 
 from optagent.evals.log import read_log
+from testing.fake_openai import FakeOpenAI
 from tests.evals.conftest import OPTAGENT, last_json, run_cli
-from tests.fake_openai import FakeOpenAI
 from tests.scale.scripted import IDS, reply
 
 pytestmark = pytest.mark.ray
@@ -89,7 +89,7 @@ def test_synthesis_runs_its_programs_on_the_cluster(tmp_path, ray_cluster, monke
     from optagent.evals.cluster import ClusterSandbox
     from optagent.synth.job import run_job
     from optagent.synth.settings import SynthSettings
-    from tests.synth.script import SynthScript, workshop
+    from testing.synth_script import SynthScript, workshop
 
     for name, value in ray_cluster.env.items():  # before Ray is imported: it reads its auth settings then
         monkeypatch.setenv(name, value)

@@ -12,7 +12,7 @@ from optagent.core.errors import OptagentError
 from optagent.models import get_model
 from optagent.models.providers import base_urls
 from optagent.models.transport import replica_states
-from tests.fake_openai import FakeOpenAI
+from testing.fake_openai import FakeOpenAI
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ the real CLI, agent and sandbox; every call record names the server that answere
 from __future__ import annotations
 
 from optagent.evals.log import read_log
+from testing.fake_openai import FakeOpenAI
 from tests.evals.conftest import last_json, run_cli
-from tests.fake_openai import FakeOpenAI
 from tests.scale.scripted import IDS, reply
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from optagent.synth import RejectReason, Stage, SynthKind, SynthSettings, run_job
 from optagent.synth.store import read_candidates
-from tests.agent.scripted import CRASH, INFEASIBLE, WRONG
-from tests.synth.script import Plan, SynthScript, workshop
+from testing.synth_script import Plan, SynthScript, workshop
+from testing.workshop import CRASH, INFEASIBLE, WRONG
 
 PLANS = {
     "Alder": Plan(),
@@ -102,7 +102,7 @@ def test_rejections_stop_spending_at_their_stage(job) -> None:
         if candidate.reason is RejectReason.CRASHED:
             assert "check" not in spent
     # questions only for candidates past the filter; the agent only past the question check
-    assert script.calls["question"] == script.calls["question_table"] == 6
+    assert script.questions["plain"] == script.questions["table"] == 6
     assert script.calls["orthought"] == 3, "the independent check ran for the three verified candidates"
 
 

@@ -13,7 +13,7 @@ from optagent.synth.pipeline import prefixes_of
 from optagent.synth.scenario import Scenario
 from optagent.synth.settings import SynthSettings
 from optagent.synth.store import read_candidates
-from tests.synth.script import SynthScript, workshop
+from testing.synth_script import SynthScript, workshop
 
 
 def test_prefixes_are_the_well_formed_cuts_of_three_steps_or_more():

@@ -17,14 +17,14 @@ import pytest
 from optagent.core.errors import OptagentError
 from optagent.synth import SynthSettings, run_job
 from optagent.synth.store import CANDIDATES_FILE, read_candidates
-from tests.synth.script import SynthScript, fresh_workshop
+from testing.synth_script import SynthScript, fresh_workshop
 
 SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8, "prefixes": False}
 CHILD = f"""
 import asyncio, sys
 sys.path.insert(0, {str(Path(__file__).parents[2])!r})
 from pathlib import Path
-from tests.synth.script import SynthScript, fresh_workshop
+from testing.synth_script import SynthScript, fresh_workshop
 from optagent.synth import SynthSettings, run_job
 script = SynthScript(fresh_workshop, delay_s=0.15)
 asyncio.run(run_job(SynthSettings(**{SETTINGS!r}), script.roles(), Path(sys.argv[1]), workers=2))

@@ -14,8 +14,8 @@ from optagent.core.errors import OptagentError
 from optagent.models import get_model
 from optagent.models.trimr import Rule, TrimRSettings
 from optagent.models.trimr.controller import TrimR
-from tests.fake_openai import FakeOpenAI
-from tests.trimr.scripted import ScriptedReasoner, ScriptedVerifier, stated_answer
+from testing.fake_openai import FakeOpenAI
+from testing.trimr import ScriptedReasoner, ScriptedVerifier, stated_answer
 
 TOKEN_DELAY_S = 0.004  # 250 tokens/s: 5x the bench's 50 tokens/s, same verifier-to-token ratio
 VERIFIER_LATENCY_S = 0.01
