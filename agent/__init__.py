@@ -22,7 +22,7 @@ _EXPORTS = {
     "Round": "optagent.agent.answer",
     "Formulation": "optagent.agent.formulation",
     "Understanding": "optagent.agent.formulation",
-    "AgentEvent": "optagent.agent.graph",
+    "AgentEvent": "optagent.agent.events",
     "build_graph": "optagent.agent.graph",
 }
 

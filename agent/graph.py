@@ -17,18 +17,18 @@ every sample stream through the same `astream` call.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from functools import partial
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer, Send
-from pydantic import BaseModel, ConfigDict
 
 from optagent.agent.context import AgentSettings, RunContext
+from optagent.agent.events import node_event
 from optagent.agent.kind import is_cp
 from optagent.agent.nodes.answer import answer
 from optagent.agent.nodes.diagnose import diagnose
@@ -43,27 +43,25 @@ from optagent.agent.nodes.verify import verify
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
 from optagent.agent.progress import stop_reason
-from optagent.agent.state import AttemptOutput, AttemptState, SolveState
-
-Node = Callable[[Any, Runtime[RunContext]], Awaitable[dict[str, Any]]]
+from optagent.agent.state import AttemptOutput, AttemptState, SolveInput, SolveState
 
 
-class AgentEvent(BaseModel):
-    """One node finished: which node, for which sample (None for the whole solve), its update."""
+class Node(Protocol):
+    """A node: its state in, its state update out."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    node: str
-    sample: int | None = None
-    update: dict[str, Any]
+    def __call__(self, state: Any, runtime: Runtime[RunContext]) -> Awaitable[dict[str, Any]]: ...
 
 
 def _emitting(name: str, node: Node) -> Node:
-    """The node, also streaming its update as a typed `AgentEvent` (stream mode "custom")."""
+    """The node, also streaming its update as the node's typed event (stream mode "custom").
+
+    This is the one place an update becomes an event (`agent/events.py`): an update its
+    event refuses fails the node here, at once, rather than a reader of it later.
+    """
 
     async def run(state: Any, runtime: Runtime[RunContext]) -> dict[str, Any]:
         update = await node(state, runtime)
-        runtime.stream_writer(AgentEvent(node=name, sample=getattr(state, "sample", None), update=update))
+        runtime.stream_writer(node_event(name, getattr(state, "sample", None), update))
         return update
 
     return run
@@ -112,9 +110,13 @@ def after_judge(state: AttemptState, settings: AgentSettings) -> Literal["formul
     return "finish"
 
 
-def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
+def _attempt_graph(
+    settings: AgentSettings,
+) -> CompiledStateGraph[AttemptState, RunContext, AttemptState, AttemptOutput]:
     plan = settings.plan
-    builder = StateGraph(AttemptState, context_schema=RunContext, output_schema=AttemptOutput)
+    builder = StateGraph(
+        AttemptState, context_schema=RunContext, input_schema=AttemptState, output_schema=AttemptOutput
+    )
     steps: list[tuple[str, Node]] = []
     if plan.understand:
         steps.append(("understand", understand))
@@ -149,9 +151,11 @@ def _attempt_graph(settings: AgentSettings) -> CompiledStateGraph:
     return builder.compile(name="attempt")
 
 
-def build_graph(settings: AgentSettings, *, checkpointer: Checkpointer = None) -> CompiledStateGraph:
+def build_graph(
+    settings: AgentSettings, *, checkpointer: Checkpointer = None
+) -> CompiledStateGraph[SolveState, RunContext, SolveInput, SolveState]:
     """The compiled graph for `settings.strategy`; run it with `context=RunContext(...)`."""
-    builder = StateGraph(SolveState, context_schema=RunContext)
+    builder = StateGraph(SolveState, context_schema=RunContext, input_schema=SolveInput, output_schema=SolveState)
     builder.add_node("attempt", _attempt_graph(settings))
     builder.add_node("vote", _emitting("vote", vote))
     builder.add_node("answer", _emitting("answer", answer))

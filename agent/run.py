@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings, RunContext
+from optagent.agent.events import AgentEvent, Answered, is_agent_event
 from optagent.core.errors import OptagentError
 from optagent.core.types import Problem
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
-    from optagent.agent.graph import AgentEvent
+    from optagent.agent.state import SolveInput, SolveState
     from optagent.agent.transcript import Transcript
     from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
@@ -44,7 +45,7 @@ def as_problem(problem: str | Problem, settings: AgentSettings) -> Problem:
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled_graph(settings_json: str) -> CompiledStateGraph:
+def _compiled_graph(settings_json: str) -> CompiledStateGraph[SolveState, RunContext, SolveInput, SolveState]:
     """One compiled graph per distinct settings, reused by every solve.
 
     Compiling costs about 20 ms of CPU, which dominated an eval of 500 problems on one event
@@ -64,23 +65,20 @@ async def stream_solve(
     previous: Answer | None = None,
     transcript: Transcript | None = None,
 ) -> AsyncIterator[AgentEvent]:
-    """Each node's update as it finishes, for every sample; the last event carries the answer
-    (node "answer", `update["final"]`).
+    """Each node's typed event (`agent/events.py`) as it finishes, for every sample; the last
+    is `Answered`, which carries the answer.
 
     `previous` is the answer of the conversation so far, for a follow-up ("what if demand
     doubles?"): the reading, formulation and program start from it instead of from scratch.
     `transcript`, when given, receives every model call's prompt and reply.
     """
-    from optagent.agent.graph import AgentEvent
-
     settings = settings or AgentSettings()
     checked = as_problem(problem, settings)
     graph = _compiled_graph(settings.model_dump_json())
     context = RunContext(settings=settings, roles=roles, sandbox=sandbox, transcript=transcript)
-    async for _namespace, event in graph.astream(
-        {"problem": checked, "previous": previous}, context=context, stream_mode="custom", subgraphs=True
-    ):
-        if isinstance(event, AgentEvent):
+    start: SolveInput = {"problem": checked, "previous": previous}
+    async for _namespace, event in graph.astream(start, context=context, stream_mode="custom", subgraphs=True):
+        if is_agent_event(event):
             yield event
 
 
@@ -99,7 +97,7 @@ async def solve(
         problem, roles=roles, sandbox=sandbox, settings=settings, previous=previous, transcript=transcript
     )
     async for event in events:
-        if event.node == "answer":
-            final = event.update["final"]
+        if isinstance(event, Answered):
+            final = event.final
     assert final is not None, "the graph ended without an answer node"
     return final

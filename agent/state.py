@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from optagent.agent.answer import Answer, Attempt, Diagnosis, Round, Trigger, Verdict, Vote
 from optagent.agent.formulation import Formulation, Understanding
@@ -53,6 +53,13 @@ class AttemptOutput:
     """What the parent graph sees of a finished sample."""
 
     attempts: Annotated[list[Attempt], operator.add] = field(default_factory=list)
+
+
+class SolveInput(TypedDict):
+    """What a solve starts from: the problem, and the answer it follows up on (or None)."""
+
+    problem: Problem
+    previous: Answer | None
 
 
 @dataclass(kw_only=True)

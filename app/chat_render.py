@@ -13,30 +13,44 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from optagent.agent.answer import Answer, AnswerOutcome
+from optagent.agent.events import (
+    AgentEvent,
+    Coded,
+    Diagnosed,
+    Executed,
+    Finished,
+    Formulated,
+    Judged,
+    NodeEvent,
+    Repaired,
+    Understood,
+    Verified,
+    Voted,
+)
 from optagent.agent.explanation import Row, number, objective_row, solution_rows
 
 if TYPE_CHECKING:
     from optagent.agent.formulation import Formulation, Understanding
-    from optagent.agent.graph import AgentEvent
     from optagent.app.chat_session import Turn
     from optagent.core.types import ExecResult
 
 MAX_TABLE_ROWS = 60
-WORKING: dict[str | None, str] = {
+WORKING: dict[type[NodeEvent] | None, str] = {
     None: "Reading the problem…",
-    "understand": "Writing the formulation…",
-    "formulate": "Writing the program…",
-    "write_code": "Running the solver…",
-    "repair": "Running the repaired program…",
-    "execute": "Checking the result…",
-    "diagnose": "Checking the result…",
-    "judge": "Acting on the review…",
-    "verify": "Acting on the self-check…",
-    "finish": "Explaining the result…",
-    "vote": "Explaining the result…",
+    Understood: "Writing the formulation…",
+    Formulated: "Writing the program…",
+    Coded: "Running the solver…",
+    Repaired: "Running the repaired program…",
+    Executed: "Checking the result…",
+    Diagnosed: "Checking the result…",
+    Judged: "Acting on the review…",
+    Verified: "Acting on the self-check…",
+    Finished: "Explaining the result…",
+    Voted: "Explaining the result…",
 }
-"""What the agent does next, after each node (None: before the first)."""
-LATEX_DELIMITERS = [
+"""What the agent does next, after each kind of event (None: before the first);
+`WORKING.get(type(event), "Working…")`."""
+LATEX_DELIMITERS: list[dict[str, str | bool]] = [
     {"left": "$$", "right": "$$", "display": True},
     {"left": "\\(", "right": "\\)", "display": False},
 ]
@@ -198,51 +212,44 @@ def answer_md(answer: Answer) -> str:
 
 def event_steps(event: AgentEvent, *, latex: bool, samples: int = 1) -> list[Step]:
     """The steps one agent event shows; nothing for bookkeeping nodes."""
-    update = event.update
     prefix = f"Sample {event.sample + 1} · " if samples > 1 and event.sample is not None else ""
-    steps: list[Step] = []
-    if event.node == "understand":
-        body = (
-            understanding_md(update["understanding"])
-            if update.get("understanding")
-            else "_The reading did not come back usable; going on without it._"
-        )
-        steps.append(Step(title=f"{prefix}Understanding", body=body))
-    elif event.node == "formulate" and "formulation" in update:
-        body = (
-            formulation_md(update["formulation"], latex=latex)
-            if update["formulation"]
-            else "_The formulation did not come back usable; writing the program from the text._"
-        )
-        steps.append(Step(title=f"{prefix}Formulation", body=body))
-    elif event.node in ("write_code", "repair"):
-        language = "minizinc" if update.get("target") == "minizinc" else "python"
-        title = (
-            "Program" + (f" ({update['target']})" if update.get("target") else "")
-            if event.node == "write_code"
-            else "Repaired program"
-        )
-        steps.append(Step(title=f"{prefix}{title}", body=code_md(update.get("code", ""), language)))
-    elif event.node == "execute":
-        steps.append(Step(title=f"{prefix}Solver run", body=run_md(update["result"])))
-    elif event.node == "diagnose" and update["diagnosis"].finding != "ok":
-        diagnosis = update["diagnosis"]
-        steps.append(
-            Step(title=f"{prefix}Check: {diagnosis.finding}", body=_short(diagnosis.detail or diagnosis.finding, 1200))
-        )
-    elif event.node in ("judge", "verify"):
-        verdict = update["verdict"]
-        title = "Review" if event.node == "judge" else "Self-check"
-        steps.append(Step(title=f"{prefix}{title}: {verdict.blame}", body=verdict.reason or "—"))
-    elif event.node == "vote" and samples > 1:
-        tally = update["tally"]
-        steps.append(
-            Step(
-                title="Vote",
-                body=f"groups of agreeing samples: {tally.groups}; chosen: sample {(tally.winner or 0) + 1}",
+    match event:
+        case Understood(understanding=understanding):
+            body = (
+                understanding_md(understanding)
+                if understanding
+                else "_The reading did not come back usable; going on without it._"
             )
-        )
-    return steps
+            return [Step(title=f"{prefix}Understanding", body=body)]
+        case Formulated(formulation=formulation) if not event.kept_previous:
+            body = (
+                formulation_md(formulation, latex=latex)
+                if formulation
+                else "_The formulation did not come back usable; writing the program from the text._"
+            )
+            return [Step(title=f"{prefix}Formulation", body=body)]
+        case Coded(target=target, code=code):
+            title = "Program" + (f" ({target})" if target else "")
+            return [Step(title=f"{prefix}{title}", body=code_md(code, _language(target)))]
+        case Repaired(target=target, code=code):
+            return [Step(title=f"{prefix}Repaired program", body=code_md(code, _language(target)))]
+        case Executed(result=result):
+            return [Step(title=f"{prefix}Solver run", body=run_md(result))]
+        case Diagnosed(diagnosis=diagnosis) if diagnosis.finding != "ok":
+            body = _short(diagnosis.detail or diagnosis.finding, 1200)
+            return [Step(title=f"{prefix}Check: {diagnosis.finding}", body=body)]
+        case Judged(verdict=verdict):
+            return [Step(title=f"{prefix}Review: {verdict.blame}", body=verdict.reason or "—")]
+        case Verified(verdict=verdict):
+            return [Step(title=f"{prefix}Self-check: {verdict.blame}", body=verdict.reason or "—")]
+        case Voted(tally=tally) if samples > 1:
+            body = f"groups of agreeing samples: {tally.groups}; chosen: sample {(tally.winner or 0) + 1}"
+            return [Step(title="Vote", body=body)]
+    return []
+
+
+def _language(target: str) -> str:
+    return "minizinc" if target == "minizinc" else "python"
 
 
 def turn_steps(turn: Turn, *, latex: bool) -> list[Step]:

@@ -2,7 +2,7 @@
 
     async with ChatSession(store_path, settings=settings) as chat:
         async for item in chat.send(conversation_id, "A workshop makes tables...", roles=roles):
-            ...  # AgentEvent per finished agent step, then the Turn
+            ...  # a typed event (agent/events.py) per finished agent step, then the Turn
         turns = await chat.turns(conversation_id)
 
 A conversation is a LangGraph graph with one node (`respond`) whose state is the list of
@@ -31,21 +31,22 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self, TypedDict
 
 from pydantic import BaseModel
 
 from optagent.agent.answer import Answer
 from optagent.agent.context import AgentSettings
+from optagent.agent.events import AgentEvent, Answered, is_agent_event
 from optagent.app.chat_data import Table
 from optagent.app.chat_examples import EXAMPLE
 from optagent.core.errors import OptagentError
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.runtime import Runtime
 
-    from optagent.agent.graph import AgentEvent
     from optagent.models import ModelRoles
     from optagent.solvers.sandbox import Sandbox
 
@@ -93,6 +94,12 @@ class Turn(BaseModel):
 class Request(BaseModel):
     message: str
     data: Table | None = None
+
+
+class ChatInput(TypedDict):
+    """What one turn of the conversation graph starts from: the request, as JSON."""
+
+    request: dict[str, Any]
 
 
 @dataclass(kw_only=True)
@@ -186,11 +193,11 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
     try:
         if not message and request.data is None:
             turn.reply = "The message is empty: describe your optimization problem in plain language, or ask about the current model."
-        elif not message:
+        elif not message and (table := request.data) is not None:
             turn.kind, turn.reply = (
                 "data",
                 (
-                    f"I have the table **{request.data.name}** ({request.data.rows} rows, {request.data.columns} columns). "
+                    f"I have the table **{table.name}** ({table.rows} rows, {table.columns} columns). "
                     "Now describe the problem that uses it."
                 ),
             )
@@ -230,8 +237,8 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
 
                 async for event in _isolated(agent):
                     runtime.stream_writer(event)
-                    if event.node == "answer":
-                        turn.answer = event.update["final"]
+                    if isinstance(event, Answered):
+                        turn.answer = event.final
     except OptagentError as error:
         turn.kind, turn.reply = "failed", str(error)
     except Exception as error:  # a fault of ours: logged, told in one line, and the conversation goes on
@@ -242,10 +249,10 @@ async def respond(state: ChatState, runtime: Runtime[ChatContext]) -> dict[str, 
     return {"turns": [turn.model_dump(mode="json")], "request": None}
 
 
-def build_chat_graph(checkpointer: Any) -> CompiledStateGraph:
+def build_chat_graph(checkpointer: Any) -> CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState]:
     from langgraph.graph import END, START, StateGraph
 
-    builder = StateGraph(ChatState, context_schema=ChatContext)
+    builder = StateGraph(ChatState, context_schema=ChatContext, input_schema=ChatInput, output_schema=ChatState)
     builder.add_node("respond", respond)
     builder.add_edge(START, "respond")
     builder.add_edge("respond", END)
@@ -266,7 +273,7 @@ class ChatSession:
         self.settings = settings
         self.sandbox_workers = sandbox_workers
         self._saver_cm: Any = None
-        self._graph: CompiledStateGraph | None = None
+        self._graph: CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState] | None = None
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = asyncio.Lock()
 
@@ -309,7 +316,7 @@ class ChatSession:
         return self._sandbox
 
     @staticmethod
-    def _config(conversation: str) -> dict[str, Any]:
+    def _config(conversation: str) -> RunnableConfig:
         return {"configurable": {"thread_id": conversation}}
 
     async def turns(self, conversation: str) -> list[Turn]:
@@ -336,7 +343,9 @@ class ChatSession:
             ):
                 if isinstance(item, Turn):
                     finished = True
-                yield item
+                    yield item
+                elif is_agent_event(item):
+                    yield item
         except (asyncio.CancelledError, GeneratorExit):
             if not finished:
                 await self._stopped(conversation, request, model)

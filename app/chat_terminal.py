@@ -74,7 +74,7 @@ class TerminalChat:
     async def turn(self, message: str) -> None:
         """One message: its steps and answer; the endpoints are probed again beside it, and
         when no reply came the probe's notice is printed (the status line is current)."""
-        from optagent.agent.graph import AgentEvent
+        from optagent.agent.events import NodeEvent
         from optagent.app.chat_models import model_menu
 
         data, self.data = self.data, None
@@ -86,11 +86,11 @@ class TerminalChat:
                 async for item in self.chat.send(
                     self.conversation, message, roles=self.roles, model=self.spec, data=data
                 ):
-                    if isinstance(item, AgentEvent):
+                    if isinstance(item, NodeEvent):
                         replied = True
                         for step in event_steps(item, latex=False, samples=samples):
                             print_step(self.console, step)
-                        status.update(WORKING.get(item.node, "Working…"))
+                        status.update(WORKING.get(type(item), "Working…"))
                     elif item.answer is not None:
                         print_step(self.console, turn_steps(item, latex=False)[-1])
                     else:

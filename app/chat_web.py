@@ -177,7 +177,7 @@ class WebChat:
     ) -> AsyncIterator[tuple[Any, ...]]:
         import gradio as gr
 
-        from optagent.agent.graph import AgentEvent
+        from optagent.agent.events import NodeEvent
         from optagent.app.chat_data import load_table
 
         box = box or {}
@@ -212,9 +212,9 @@ class WebChat:
         async for item in session.send(conversation, text, roles=roles, model=spec, data=data):
             history.pop()
             status.replied(item)
-            if isinstance(item, AgentEvent):
+            if isinstance(item, NodeEvent):
                 history += [_message(step) for step in event_steps(item, latex=True, samples=samples)]
-                history.append(_message(Step(title="Working", body=WORKING.get(item.node, "Working…")), pending=True))
+                history.append(_message(Step(title="Working", body=WORKING.get(type(item), "Working…")), pending=True))
                 yield history, locked, gr.skip()
             else:
                 turn: Turn = item
@@ -252,11 +252,11 @@ class _Status:
         self._refilled = False
 
     def replied(self, item: object) -> None:
-        from optagent.agent.graph import AgentEvent
+        from optagent.agent.events import NodeEvent
         from optagent.app.chat_session import Turn
 
         # an agent step comes after the triage call answered; so does a solved, answered or off-topic turn
-        if isinstance(item, AgentEvent) or (isinstance(item, Turn) and item.kind in ("solve", "answer", "other")):
+        if isinstance(item, NodeEvent) or (isinstance(item, Turn) and item.kind in ("solve", "answer", "other")):
             self.answered = True
 
     def _text(self) -> str | None:

@@ -61,8 +61,8 @@ class ResponsesProducer:
             for r in self.responses.responses
             if r.id not in known
         ]
-        known = sorted((r for r in self.responses.responses if r.id in order), key=lambda r: (order[r.id], r.sample))
-        return [(problems[order[r.id]], r.sample) for r in known], skipped
+        selected = sorted((r for r in self.responses.responses if r.id in order), key=lambda r: (order[r.id], r.sample))
+        return [(problems[order[r.id]], r.sample) for r in selected], skipped
 
     async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
         code, language = self._by_key[(problem.id, sample)].program()

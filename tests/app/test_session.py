@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from optagent.agent.context import AgentSettings
-from optagent.agent.graph import AgentEvent
+from optagent.agent.events import NodeEvent
 from optagent.app.chat_data import load_table
 from optagent.app.chat_examples import CHAT_STRATEGY
 from optagent.app.chat_session import ChatSession, Turn
@@ -26,7 +26,7 @@ async def say(
     nodes: list[str] = []
     turn = None
     async for item in chat.send(conversation, message, roles=roles, model="mock", **options):
-        if isinstance(item, AgentEvent):
+        if isinstance(item, NodeEvent):
             nodes.append(item.node)
         else:
             turn = item
@@ -106,7 +106,7 @@ async def test_stopping_an_answer_keeps_the_message_and_the_chat(tmp_path):
 
         async def consume() -> None:
             async for item in chat.send("c", PROBLEM, roles=roles, model="mock"):
-                if isinstance(item, AgentEvent):
+                if isinstance(item, NodeEvent):
                     seen.append(item.node)
 
         task = asyncio.create_task(consume())
