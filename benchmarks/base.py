@@ -60,7 +60,8 @@ class LoadedBenchmark(BaseModel):
 class Benchmark(abc.ABC):
     """One benchmark: its data location, loader and native scorer."""
 
-    name: ClassVar[str]
+    name: str
+    """The benchmark's name; a subset's instance names itself (`cpbench-v1`)."""
     info: ClassVar[BenchmarkInfo]
     options: ClassVar[tuple[str, ...]] = ()
 

@@ -137,7 +137,8 @@ def _parse(source: str) -> ast.Module:
     """A reference file's syntax tree; its own invalid escape sequences ("\\(" in
     docstrings, a DeprecationWarning per file) are the release's style, not a fault."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", SyntaxWarning)
         return ast.parse(source)
 
 
@@ -208,9 +209,12 @@ def output_expressions(source: str) -> dict[str, str | None]:
         ):
             argument = node.args[0]
             printed = argument if isinstance(argument, ast.Dict) else dicts.get(getattr(argument, "id", ""), printed)
-    if printed is None or not all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in printed.keys):
+    if printed is None:
         return {}
-    return {key.value: _unwrap(value) for key, value in zip(printed.keys, printed.values, strict=True)}  # type: ignore[union-attr]
+    keys = [key.value for key in printed.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    if len(keys) != len(printed.keys):
+        return {}
+    return {key: _unwrap(value) for key, value in zip(keys, printed.values, strict=True)}
 
 
 def _unwrap(node: ast.expr) -> str | None:

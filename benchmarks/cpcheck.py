@@ -10,15 +10,16 @@ still the reference optimum. It prints one line: `CPBENCH_VERDICT {json}`.
 import contextlib
 import io
 import json
+from typing import Any
 
 VERDICT_MARKER = "CPBENCH_VERDICT"
 
 
-def _verdict(passed, reason, **extra):
+def _verdict(passed: bool, reason: str, **extra: Any) -> None:
     print(VERDICT_MARKER, json.dumps({"passed": passed, "reason": reason, **extra}, default=str), flush=True)
 
 
-def _json_between_braces(text):
+def _json_between_braces(text: str) -> Any:
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         return None
@@ -28,7 +29,7 @@ def _json_between_braces(text):
         return None
 
 
-def _integer(value, key):
+def _integer(value: Any, key: str) -> int:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -38,7 +39,7 @@ def _integer(value, key):
     raise ValueError(f"{key}: {value!r} is not an integer")
 
 
-def _pins(expression, value, key):
+def _pins(expression: Any, value: Any, key: str) -> list[Any]:
     import numpy as np
     from cpmpy.expressions.variables import NDVarArray, cpm_array
 
@@ -54,9 +55,9 @@ def _pins(expression, value, key):
     return [expression == _integer(value, key)]
 
 
-def check(payload_json):
+def check(payload_json: str) -> None:
     payload = json.loads(payload_json)
-    namespace = {"__name__": "__reference__"}
+    namespace: dict[str, Any] = {"__name__": "__reference__"}
     captured = io.StringIO()
     with contextlib.redirect_stdout(captured):
         exec(compile(payload["reference"], payload["filename"], "exec"), namespace)
@@ -71,7 +72,7 @@ def check(payload_json):
         return _verdict(False, "printed keys differ from the reference's", missing=missing, extra=extra)
     optimizing = model.has_objective()
     reference_objective = model.objective_value() if optimizing else None
-    constraints = []
+    constraints: list[Any] = []
     try:
         for key, value in solution.items():
             constraints += _pins(eval(outputs[key] or key, namespace), value, key)

@@ -79,7 +79,7 @@ class OptiBench(Benchmark):
         problems: list[Problem] = []
         for record in records:
             value = record.value
-            record_id = str(value.get("index", record.index)) if isinstance(value, dict) else str(record.index)
+            record_id = str(value.get("index", record.position)) if isinstance(value, dict) else str(record.position)
 
             def skip(reason: str, record_id: str = record_id, line: int = record.line) -> None:
                 skipped.append(SkippedRecord(file=path, line=line, id=record_id, reason=reason))

@@ -34,7 +34,8 @@ class SkippedRecord(BaseModel):
 class RawRecord(NamedTuple):
     key: str | None
     """The key in a JSON object file, else None."""
-    index: int
+    position: int
+    """The record's place among the file's records, from 0."""
     value: Any
     line: int
 

@@ -91,8 +91,8 @@ def named_in_output(result: ExecResult, keys: list[str]) -> dict[str, float | No
         if normal_name(key) in printed and printed[normal_name(key)] is None:
             found[key] = None
             continue
-        for value in (printed.get(normal_name(key)), exact.get(key.strip()), normal.get(normal_name(key))):
-            number = _stated_number(value)
+        for stated in (printed.get(normal_name(key)), exact.get(key.strip()), normal.get(normal_name(key))):
+            number = _stated_number(stated)
             if number is not None:
                 found[key] = number
                 break
@@ -173,15 +173,14 @@ def score_objective(
     expected = targets.objective
     if expected is None:
         raise ValueError("score_objective needs an objective or an infeasible label")
-    if outcome is None and predicted is None:
-        outcome = Outcome.NO_ANSWER
-    if outcome is not None:
+    if outcome is not None or predicted is None:
+        failed = Outcome.NO_ANSWER if outcome is None else outcome
         return Score(
             correct=False,
             strict=False,
-            outcome=outcome,
+            outcome=failed,
             expected_objective=expected,
-            detail=f"label {expected:g}; {_describe(outcome, prediction, predicted)}",
+            detail=f"label {expected:g}; {_describe(failed, prediction, predicted)}",
         )
     ok = matches(predicted, expected)
     return Score(

@@ -13,7 +13,7 @@ import asyncio
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -23,7 +23,7 @@ from optagent.core.errors import OptagentError
 from optagent.core.files import read_committed_lines, write_atomic
 from optagent.core.types import CallRecord, Prediction, Score, Tokens
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 HEADER_FILE = "header.json"
 SAMPLES_FILE = "samples.jsonl"
 

@@ -204,19 +204,20 @@ def _pass_at_k(by_problem: dict[str, list[SampleRecord]], k_max: int) -> dict[in
 def _majority(by_problem: dict[str, list[SampleRecord]]) -> float | None:
     wins = 0
     for samples in by_problem.values():
-        groups: list[list[SampleRecord]] = []
+        groups: list[tuple[float | str, list[SampleRecord]]] = []  # (the group's first answer, its samples)
         for record in samples:
             answer = answer_key(record)
             if answer is None:
                 continue
-            for group in groups:
-                if same_answer(answer, answer_key(group[0])):
+            for first, group in groups:
+                if same_answer(answer, first):
                     group.append(record)
                     break
             else:
-                groups.append([record])
+                groups.append((answer, [record]))
         if groups:
-            best = max(groups, key=len)  # max keeps the first of equal lengths: the earliest sample's group
+            # max keeps the first of equal lengths: the earliest sample's group
+            best = max((group for _, group in groups), key=len)
             wins += best[0].correct
     return _ratio(wins, len(by_problem))
 

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -224,7 +224,7 @@ class _Running:
         self.records.append(record)
         self.added += 1
 
-    def fields(self, sandbox: object) -> dict[str, str]:
+    def fields(self, sandbox: object) -> ProgressFields:
         from optagent.models.transport import replica_states
 
         graded = [r for r in self.records if r.graded]
@@ -240,6 +240,15 @@ class _Running:
             "rate": f"{self.added / max(time.monotonic() - self.started, 1e-9):.2f}/s",
             "where": "  ".join(where),
         }
+
+
+class ProgressFields(TypedDict):
+    """The run's figures on the progress bar."""
+
+    accuracy: str
+    tokens: str
+    rate: str
+    where: str
 
 
 def _extractor(spec: str | None):

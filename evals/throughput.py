@@ -21,13 +21,14 @@ def throughput_rows(runs: list[tuple[Path, list[SampleRecord]]]) -> list[list[st
 
 
 def _column(path: Path, records: list[SampleRecord]) -> dict[str, str]:
-    timed = [r for r in records if r.timings.finished_at is not None]
+    timed = [(r.timings, finished) for r in records if (finished := r.timings.finished_at) is not None]
     if not timed:
         return {}
-    first = min(r.timings.finished_at - r.timings.wall_s for r in timed)  # type: ignore[operator]
-    span = max(r.timings.finished_at for r in timed) - first  # type: ignore[type-var]
-    wall = sum(r.timings.wall_s for r in timed) or 1e-9
-    model, solver = sum(r.timings.llm_s for r in timed) / wall, sum(r.timings.exec_s for r in timed) / wall
+    first = min(finished - timings.wall_s for timings, finished in timed)
+    span = max(finished for _, finished in timed) - first
+    wall = sum(timings.wall_s for timings, _ in timed) or 1e-9
+    model = sum(timings.llm_s for timings, _ in timed) / wall
+    solver = sum(timings.exec_s for timings, _ in timed) / wall
     column = {
         "samples/s": f"{len(timed) / span:.2f}" if span > 0 else "-",
         "span": f"{span:,.1f} s over {len(timed)} samples",

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from optagent.core.errors import OptagentError
 from optagent.core.files import write_atomic
@@ -126,7 +126,8 @@ class _Run:
         workers = [asyncio.create_task(self.work()) for _ in range(self.bench.settings.concurrency)]
         everyone = asyncio.gather(*workers, return_exceptions=True)
         stopped = asyncio.create_task(self.stop.wait())
-        await asyncio.wait({everyone, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        either: set[asyncio.Future[Any]] = {everyone, stopped}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         for worker in workers:
             worker.cancel()
         outcomes = await everyone

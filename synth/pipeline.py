@@ -20,7 +20,7 @@ import random
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 from optagent.agent.answer import Answer, AnswerOutcome
 from optagent.agent.context import AgentSettings
@@ -52,6 +52,20 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$", re.MULTILINE)
 MIN_QUESTION_CHARS = 40
 # Small whole numbers are often written as words ("three shifts"); they are not demanded.
 _SPELLED_UP_TO = 12
+
+
+class CandidateFields(TypedDict, total=False):
+    """What a candidate has gathered so far: the fields of its `Candidate` record."""
+
+    index: Required[int]
+    id: Required[str]
+    seed_ids: Required[list[str]]
+    scenario: Scenario
+    parent: str
+    duplicate_of: str
+    questions: Questions
+    solution: Solution
+    check: Solution
 
 
 @dataclass
@@ -149,14 +163,14 @@ class _Tally:
         return candidate.model_copy(update={"tokens": Tokens.of(every), "tokens_by_stage": by_stage})
 
 
-def _request(bench: Workbench, template: str, **variables: object) -> tuple[Model, list[Message], dict[str, object]]:
+def _request(bench: Workbench, template: str, **variables: object) -> tuple[Model, list[Message], dict[str, Any]]:
     """The synthesizer, the rendered step template, and the job's sampling settings."""
     model = bench.roles[Role.SYNTHESIZER].with_step(template)
     messages = [
         Message(role="system", content=render("system")),
         Message(role="user", content=render(template, **variables)),
     ]
-    sampling: dict[str, object] = {"temperature": bench.settings.temperature}
+    sampling: dict[str, Any] = {"temperature": bench.settings.temperature}
     if bench.settings.max_tokens is not None:
         sampling["max_tokens"] = bench.settings.max_tokens
     return model, messages, sampling
@@ -185,7 +199,7 @@ async def back_translate(bench: Workbench, scenario: Scenario, tally: _Tally, *,
     return output.text.strip()
 
 
-def _agent_settings(settings: SynthSettings, **overrides: object) -> AgentSettings:
+def _agent_settings(settings: SynthSettings, **overrides: Any) -> AgentSettings:
     return AgentSettings(
         target=settings.target, explain=False, max_tokens=settings.max_tokens, limits=settings.limits, **overrides
     )
@@ -228,7 +242,7 @@ async def synthesize(bench: Workbench, index: int) -> list[Candidate]:
     cid = candidate_id(index)
     seeds = pick_seeds(bench.seeds, bench.settings, index)
     tally = _Tally()
-    fields: dict[str, object] = {"index": index, "id": cid, "seed_ids": [s.id for s in seeds]}
+    fields: CandidateFields = {"index": index, "id": cid, "seed_ids": [s.id for s in seeds]}
     scenario = await write_scenario(bench, index, seeds, tally)
     if isinstance(scenario, str):
         return [_rejected(tally, fields, started, RejectReason.MALFORMED_SCENARIO, scenario)]
@@ -241,7 +255,12 @@ async def synthesize(bench: Workbench, index: int) -> list[Candidate]:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(_checked(bench, scenario, tally, fields, started))]
             for prefix in prefixes:
-                family = {**fields, "id": f"{cid}-p{len(prefix.steps)}", "parent": cid, "scenario": prefix}
+                family: CandidateFields = {
+                    **fields,
+                    "id": f"{cid}-p{len(prefix.steps)}",
+                    "parent": cid,
+                    "scenario": prefix,
+                }
                 tasks.append(group.create_task(_verify(bench, prefix, family, started)))
     except* Exception as failures:  # noqa: BLE001 - re-raised: the first failure, as one candidate would raise it
         raise failures.exceptions[0] from None
@@ -255,12 +274,12 @@ def prefixes_of(scenario: Scenario) -> list[Scenario]:
     return [cut for cut in cuts if format_problem(cut) is None]
 
 
-def _rejected(tally: _Tally, fields: dict[str, object], started: float, reason: RejectReason, detail: str) -> Candidate:
+def _rejected(tally: _Tally, fields: CandidateFields, started: float, reason: RejectReason, detail: str) -> Candidate:
     record = Candidate(status="rejected", reason=reason, stage=STAGE_OF[reason], detail=detail, **fields)
     return tally.fill(record.model_copy(update={"wall_s": time.perf_counter() - started}))
 
 
-def _filter(bench: Workbench, scenario: Scenario, fields: dict[str, object]) -> tuple[RejectReason, str] | None:
+def _filter(bench: Workbench, scenario: Scenario, fields: CandidateFields) -> tuple[RejectReason, str] | None:
     """Format, kind and duplicates; a scenario that passes holds its place in the index."""
     problem = format_problem(scenario)
     if problem:
@@ -276,7 +295,7 @@ def _filter(bench: Workbench, scenario: Scenario, fields: dict[str, object]) -> 
     return None
 
 
-async def _verify(bench: Workbench, scenario: Scenario, fields: dict[str, object], started: float) -> Candidate:
+async def _verify(bench: Workbench, scenario: Scenario, fields: CandidateFields, started: float) -> Candidate:
     tally = _Tally()
     fault = _filter(bench, scenario, fields)
     if fault:
@@ -285,7 +304,7 @@ async def _verify(bench: Workbench, scenario: Scenario, fields: dict[str, object
 
 
 async def _checked(
-    bench: Workbench, scenario: Scenario, tally: _Tally, fields: dict[str, object], started: float
+    bench: Workbench, scenario: Scenario, tally: _Tally, fields: CandidateFields, started: float
 ) -> Candidate:
     """A scenario past the filter: questions, the author's program, the independent check."""
     cid = str(fields["id"])
@@ -307,6 +326,7 @@ async def _checked(
     fault = verification_problem(authored)
     if fault:
         return reject(*fault)
+    assert authored.objective is not None  # verification_problem refuses an answer without one
 
     check = await independent_check(bench, cid, plain)
     tally.add(Stage.CHECK, check.calls)

@@ -68,14 +68,14 @@ class ClusterSandbox:
 
         remote = ray.remote(SandboxNode)
         for node in nodes:
-            slots = self.per_node or node.cpus
+            count = self.per_node or node.cpus
             actor = remote.options(
                 num_cpus=0,
-                max_concurrency=4 * slots + 4,
+                max_concurrency=4 * count + 4,
                 max_restarts=0,
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node.id, soft=False),
-            ).remote(slots)
-            self.nodes.append(NodeSlots(node=node, actor=actor, slots=slots))
+            ).remote(count)
+            self.nodes.append(NodeSlots(node=node, actor=actor, slots=count))
         names = await asyncio.gather(*(n.actor.start.remote() for n in self.nodes), return_exceptions=True)
         for slots, name in zip(self.nodes, names, strict=True):
             if isinstance(name, BaseException):
