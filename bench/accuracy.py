@@ -36,6 +36,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from optagent.agent.strategies import STRATEGY_NAMES
 from optagent.core.types import Outcome, Problem, Termination
 from optagent.evals.agent_view import model_calls
 from optagent.evals.log import SampleRecord, natural_key, read_log
@@ -52,7 +53,6 @@ SUBSETS: dict[str, list[str]] = {
     "logior": ["prob_024", "prob_030", "prob_034", "prob_038", "prob_084", "prob_088"],
     "cpbench": ["devils_word", "bales_of_hay", "calvin_puzzle", "cutting_stock", "capital_budget", "building_blocks"],
 }
-STRATEGIES = ("direct", "cot", "orthought", "five-element", "full")
 
 
 def _natural(ident: str) -> tuple[int, str]:
@@ -214,7 +214,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True, help="model spec, e.g. llamacpp/qwen2.5-coder-1.5b-instruct-q4_k_m")
     parser.add_argument("--base-url", help="the server's OpenAI-compatible URL")
-    parser.add_argument("--strategies", default="direct,full", help=f"comma-separated, of {', '.join(STRATEGIES)}")
+    parser.add_argument("--strategies", default="direct,full", help=f"comma-separated, of {', '.join(STRATEGY_NAMES)}")
     parser.add_argument("--benchmarks", default="optibench,logior,cpbench", help="comma-separated")
     parser.add_argument(
         "--targets", help="comma-separated solver targets, one cell each (e.g. cpmpy,ortools,minizinc for CP-Bench)"
@@ -233,7 +233,7 @@ def main() -> None:
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     benchmarks = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
     targets: list[str | None] = [t.strip() for t in (args.targets or "").split(",") if t.strip()] or [None]
-    unknown = [s for s in strategies if s not in STRATEGIES] + [b for b in benchmarks if b not in COUNTS]
+    unknown = [s for s in strategies if s not in STRATEGY_NAMES] + [b for b in benchmarks if b not in COUNTS]
     if unknown or args.size < 1:
         parser.error(f"unknown strategy or benchmark {unknown}" if unknown else "--size must be 1 or more")
     if not args.tables_only:
