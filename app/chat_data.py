@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -32,7 +33,7 @@ class Table(BaseModel):
         return f"# Data from {self.name} ({self.rows} rows, {self.columns} columns)\n```csv\n{self.csv.strip()}\n```"
 
 
-def _csv_text(rows: list[list[object]]) -> str:
+def _csv_text(rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in rows:
@@ -40,7 +41,7 @@ def _csv_text(rows: list[list[object]]) -> str:
     return out.getvalue()
 
 
-def _read_delimited(path: Path) -> list[list[object]]:
+def _read_delimited(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
         raise OptagentError(f"{path.name} is not a text table (it holds binary data); upload a CSV or an .xlsx file")
@@ -92,7 +93,7 @@ def load_table(path: str | Path, name: str | None = None) -> Table:
         raise OptagentError(
             f"{name} has {size:,} bytes, more than {MAX_FILE_BYTES:,}; upload only the rows the problem needs"
         )
-    rows = _read_excel(path) if suffix in (".xlsx", ".xlsm") else _read_delimited(path)
+    rows: Sequence[Sequence[object]] = _read_excel(path) if suffix in (".xlsx", ".xlsm") else _read_delimited(path)
     if not rows:
         raise OptagentError(f"{name} holds no rows; upload a table with a header row and data")
     text = _csv_text(rows)

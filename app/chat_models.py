@@ -13,7 +13,7 @@ class ModelMenu(BaseModel):
     notice: str = ""
 
 
-async def model_menu(given: str | None, base_url: str | None) -> ModelMenu:
+async def model_menu(given: str | None, base_url: str | list[str] | None) -> ModelMenu:
     """Probe the endpoints (a second at most when none runs) and list what they serve."""
     from optagent.models.check import check_endpoints
     from optagent.models.registry import NAMELESS, split_spec

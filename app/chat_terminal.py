@@ -61,7 +61,7 @@ class TerminalChat:
         roles: ModelRoles,
         spec: str,
         conversation: str,
-        base_url: str | None = None,
+        base_url: str | list[str] | None = None,
     ) -> None:
         self.console = console
         self.chat = chat
@@ -147,7 +147,9 @@ class TerminalChat:
             loop.remove_signal_handler(signal.SIGINT)
 
 
-def _choose_model(loop: asyncio.AbstractEventLoop, model: str | None, base_url: str | None) -> tuple[str, str]:
+def _choose_model(
+    loop: asyncio.AbstractEventLoop, model: str | None, base_url: str | list[str] | None
+) -> tuple[str, str]:
     """The model to talk to, and the notice to print when its endpoint does not answer now."""
     from optagent.app.chat_models import model_menu
 
@@ -158,7 +160,12 @@ def _choose_model(loop: asyncio.AbstractEventLoop, model: str | None, base_url: 
 
 
 def run_terminal(
-    store: Path, settings: AgentSettings, *, model: str | None, base_url: str | None, conversation: str | None
+    store: Path,
+    settings: AgentSettings,
+    *,
+    model: str | None,
+    base_url: str | list[str] | None,
+    conversation: str | None,
 ) -> None:
     from rich.console import Console
 
@@ -170,7 +177,7 @@ def run_terminal(
     chat = ChatSession(store, settings=settings)
     try:
         spec, notice = _choose_model(loop, model, base_url)
-        roles = ModelRoles.from_specs(spec, **({"base_url": base_url} if base_url else {}))
+        roles = ModelRoles.from_specs(spec, base_url=base_url)
         loop.run_until_complete(chat.__aenter__())
         session = TerminalChat(console, chat, roles, spec, conversation or uuid.uuid4().hex, base_url)
         print_history(console, loop.run_until_complete(chat.turns(session.conversation)))

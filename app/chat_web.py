@@ -62,7 +62,7 @@ class WebChat:
         settings: AgentSettings,
         *,
         model: str | None = None,
-        base_url: str | None = None,
+        base_url: str | list[str] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -86,13 +86,10 @@ class WebChat:
             self._session = None
 
     def roles(self, spec: str) -> ModelRoles:
-        from optagent.models import ModelRoles, split_spec
-        from optagent.models.registry import NAMELESS
+        from optagent.models import ModelRoles
 
         if spec not in self._roles:
-            named = split_spec(spec)[0] not in NAMELESS
-            options: dict[str, Any] = {"base_url": self.base_url} if self.base_url and named else {}
-            self._roles[spec] = ModelRoles.from_specs(spec, **options)
+            self._roles[spec] = ModelRoles.from_specs(spec, base_url=self.base_url)
         return self._roles[spec]
 
     def exports_folder(self, conversation: str, turn: Turn) -> Path:

@@ -32,6 +32,7 @@ def check_command(
     for result in results:
         if result.ok:
             served = ", ".join(result.models) or "no models listed"
+            assert result.list_latency_s is not None  # an endpoint that answered was timed
             latency = f"/v1/models in {result.list_latency_s * 1000:.0f} ms"
             if result.first_token_s is not None:
                 latency += f", first token of {result.model} in {result.first_token_s * 1000:.0f} ms"

@@ -47,26 +47,33 @@ def model_roles(
     `concurrency` raises the requests each served endpoint takes at once (its default is
     lower) to match a command's work in flight; scripted and replayed models ignore it.
     """
-    from optagent.models import ModelRoles, get_model, parse_role_options, split_spec
+    from optagent.core.errors import OptagentError
+    from optagent.models import ModelRoles, parse_role_options, split_spec
     from optagent.models.registry import NAMELESS
+    from optagent.models.roles import model_for
 
     overrides = parse_role_options(roles or [])
-    specs = [configured_model_spec(model) or "llamacpp/embedded", *overrides.values()]
-    if concurrency is not None and all(split_spec(spec)[0] not in NAMELESS for spec in specs):
+    spec = configured_model_spec(model)
+    specs = [spec or "llamacpp/embedded", *overrides.values()]
+    if concurrency is not None and all(split_spec(name)[0] not in NAMELESS for name in specs):
         options["concurrency"] = concurrency
-    served_options = {**options, **({"base_url": base_url} if base_url else {})}
+    if base_url and spec and all(split_spec(name)[0] in NAMELESS for name in specs):
+        raise OptagentError(
+            "--base-url points served models (vllm/, openai/, llamacpp/) at a server, but no model here "
+            f"needs one ({', '.join(specs)}); drop --base-url"
+        )
     with ExitStack() as stack:
-        spec = configured_model_spec(model)
         if spec is None:
             from optagent.models.llamacpp_server import LlamaCppServer
 
             server = stack.enter_context(LlamaCppServer())
             print(EMBEDDED_NOTE.format(env=MODEL_ENV, url=server.base_url), file=sys.stderr)
             built = ModelRoles(
-                server.model(**options), {role: get_model(s, **served_options) for role, s in overrides.items()}
+                server.model(**options),
+                {role: model_for(name, base_url, **options) for role, name in overrides.items()},
             )
         else:
-            built = ModelRoles.from_specs(spec, overrides, **served_options)
+            built = ModelRoles.from_specs(spec, overrides, base_url=base_url, **options)
         if trimr:
             from optagent.models.trimr.model import with_trimr
             from optagent.models.trimr.settings import TrimRSettings

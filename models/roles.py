@@ -8,7 +8,7 @@ from typing import Any
 from optagent.core.errors import OptagentError
 from optagent.core.types import Role
 from optagent.models.base import Model
-from optagent.models.registry import get_model
+from optagent.models.registry import NAMELESS, get_model, split_spec
 
 
 def parse_role_options(values: Iterable[str]) -> dict[Role, str]:
@@ -26,6 +26,14 @@ def parse_role_options(values: Iterable[str]) -> dict[Role, str]:
     return overrides
 
 
+def model_for(spec: str, base_url: str | list[str] | None = None, **options: Any) -> Model:
+    """`get_model(spec, **options)`, pointed at `base_url` (one URL or several replicas) when
+    the provider talks to a server; `mock` and `replay` need none."""
+    if base_url and split_spec(spec)[0] not in NAMELESS:
+        options["base_url"] = base_url
+    return get_model(spec, **options)
+
+
 class ModelRoles:
     """`roles[Role.JUDGE]` is the judge's model; roles without an override use the default.
 
@@ -41,14 +49,20 @@ class ModelRoles:
 
     @classmethod
     def from_specs(
-        cls, model: str, overrides: Mapping[Role, str] | Mapping[str, str] | None = None, **options: Any
+        cls,
+        model: str,
+        overrides: Mapping[Role, str] | Mapping[str, str] | None = None,
+        *,
+        base_url: str | list[str] | None = None,
+        **options: Any,
     ) -> ModelRoles:
-        """Build from specs; one model per distinct spec, `options` passed to each."""
+        """Build from specs; one model per distinct spec, `options` passed to each and
+        `base_url` (one URL or several replicas) to those talking to a server."""
         made: dict[str, Model] = {}
 
         def build(spec: str) -> Model:
             if spec not in made:
-                made[spec] = get_model(spec, **options)
+                made[spec] = model_for(spec, base_url, **options)
             return made[spec]
 
         try:
