@@ -63,6 +63,7 @@ def test_loopback_addresses() -> None:
     assert not any(is_loopback(host) for host in ("0.0.0.0", "::", "192.168.1.20", "no-such-host.invalid"))
 
 
+@pytest.mark.chat
 @pytest.mark.browser
 def test_the_login_page_refuses_a_wrong_password_and_admits_the_right_one(
     browser, fake_server, tmp_path, output_dir

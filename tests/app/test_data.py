@@ -8,6 +8,7 @@ from optagent.app.chat_data import MAX_TABLE_CHARS, load_table
 from optagent.core.errors import OptagentError
 
 
+@pytest.mark.chat
 def test_csv_and_excel_become_the_same_csv(tmp_path):
     import openpyxl
 
@@ -24,7 +25,7 @@ def test_csv_and_excel_become_the_same_csv(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("plan.xlsx", b"PK\x03\x04 broken zip", "not a readable Excel file"),
+        pytest.param("plan.xlsx", b"PK\x03\x04 broken zip", "not a readable Excel file", marks=pytest.mark.chat),
         ("plan.csv", b"\x00\x01\x02binary", "not a text table"),
         ("plan.csv", "é".encode("latin-1") + b",1\n", "not UTF-8"),
         ("plan.csv", b"\n\n", "holds no rows"),

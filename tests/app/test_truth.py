@@ -72,6 +72,7 @@ def open_page(browser, server):
     return page
 
 
+@pytest.mark.chat
 @pytest.mark.browser
 def test_web_contradicting_explanation_is_replaced_and_the_table_says_what_x_is(
     browser, server, workshop, output_dir
@@ -100,6 +101,7 @@ def test_web_contradicting_explanation_is_replaced_and_the_table_says_what_x_is(
     page.context.close()
 
 
+@pytest.mark.chat
 @pytest.mark.browser
 def test_web_busy_endpoint_at_load_then_an_answer_leaves_no_banner(browser, server, busy, output_dir) -> None:
     from playwright.sync_api import expect

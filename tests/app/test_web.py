@@ -9,7 +9,7 @@ from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import ChatServer, send
 from tests.app.workshop import CHANGE, PROBLEM
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.chat]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 

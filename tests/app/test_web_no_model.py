@@ -9,7 +9,7 @@ import pytest
 from optagent.models.llamacpp_server import free_port
 from tests.app.conftest import CHROMIUM_ARGS, ChatServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.chat]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 

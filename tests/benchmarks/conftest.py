@@ -1,8 +1,7 @@
-"""Fixtures for benchmark tests: the published data (read in place) and small CP-Bench folders."""
+"""Fixtures for benchmark tests: small CP-Bench folders (the published data: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,15 +11,7 @@ import pytest_asyncio
 
 from optagent.solvers.sandbox import Sandbox
 
-DATASETS = Path(os.environ.get("OPTAGENT_TEST_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 CP_FIXTURES = Path(__file__).parent / "cp_dataset"
-
-
-@pytest.fixture(scope="session")
-def datasets() -> Path:
-    if not (DATASETS / "optibench" / "OptiBench.json").is_file():
-        pytest.skip(f"published benchmark data not found at {DATASETS} (set OPTAGENT_TEST_DATASETS)")
-    return DATASETS
 
 
 @pytest.fixture(scope="session")

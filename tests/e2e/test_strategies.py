@@ -26,6 +26,7 @@ from optagent.evals.log import RunHeader, read_log
 from optagent.evals.producers import AgentProducer
 from optagent.evals.report import write_report
 from optagent.evals.runner import EvalConfig, EvalResult, run_eval
+from tests.conftest import DATASETS
 from tests.e2e.programs import (
     CP_CHECKS,
     CPBENCH_IDS,
@@ -35,9 +36,8 @@ from tests.e2e.programs import (
     PROGRAMS,
 )
 from tests.e2e.scripted import ProgramModel
-from tests.evals.conftest import DATASETS
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.shared]
 
 IDS = {"optibench": OPTIBENCH_IDS, "logior": LOGIOR_IDS, "cpbench": CPBENCH_IDS}
 GRADED = ("optibench", "logior")
@@ -59,8 +59,6 @@ async def sandbox():
 
 @pytest.fixture(scope="module")
 def problems():
-    if not (DATASETS / "README.md").exists():
-        pytest.fail(f"benchmark data not found at {DATASETS} (the project's ../shared/datasets)")
     assert {bench for bench, _ in PROGRAMS} == set(IDS) and all(len(ids) == 10 for ids in IDS.values())
     assert set(CP_CHECKS) == set(CPBENCH_IDS)
     assert not {"29", "121", "144", "293", "375"} & set(OPTIBENCH_IDS), "known bad OptiBench labels"

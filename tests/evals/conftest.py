@@ -1,4 +1,4 @@
-"""Fixtures for eval tests: the shared benchmark data, responses files, the real CLI."""
+"""Helpers for eval tests: responses files, the real CLI (the benchmark data: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 OPTAGENT = Path(sys.executable).parent / "optagent"
-
-
-@pytest.fixture(scope="session")
-def datasets() -> Path:
-    if not (DATASETS / "README.md").exists():
-        pytest.fail(f"benchmark data not found at {DATASETS} (the project's ../shared/datasets)")
-    return DATASETS
 
 
 def write_responses(path: Path, lines: list[dict]) -> Path:

@@ -17,9 +17,9 @@ from optagent.benchmarks.registry import benchmark_for
 from optagent.evals.log import RunHeader
 from optagent.evals.producers import AgentProducer
 from optagent.evals.runner import EvalConfig, run_eval
+from tests.conftest import DATASETS
 from tests.e2e.programs import PROGRAMS
 from tests.e2e.scripted import ProgramModel
-from tests.evals.conftest import DATASETS
 
 _PATH = Path(__file__).resolve().parents[2] / "bench" / "accuracy.py"
 _SPEC = importlib.util.spec_from_file_location("accuracy_bench", _PATH)
@@ -27,7 +27,7 @@ accuracy = importlib.util.module_from_spec(_SPEC)
 sys.modules["accuracy_bench"] = accuracy
 _SPEC.loader.exec_module(accuracy)
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.shared]
 IDS = ["2", "5"]
 
 

@@ -1,10 +1,8 @@
-"""Scale-out tests: the shared benchmark data, and (for the `ray` tests) a real local Ray cluster."""
+"""Scale-out tests: a real local Ray cluster for the `ray` tests."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.evals.conftest import datasets  # noqa: F401 - the shared benchmark data fixture
 
 
 @pytest.fixture(scope="module")

@@ -83,6 +83,7 @@ def test_ray_run_gives_the_single_process_results(tmp_path, datasets, servers, r
     assert markdown.count("runs on 1 slots") == 2
 
 
+@pytest.mark.synth
 def test_synthesis_runs_its_programs_on_the_cluster(tmp_path, ray_cluster, monkeypatch):
     import asyncio
 

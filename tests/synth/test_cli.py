@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.synth
+
 
 def _synth(*args: str):
     env = {k: v for k, v in os.environ.items() if k != "OPTAGENT_MODEL"}

@@ -13,6 +13,8 @@ from optagent.synth.store import read_candidates
 from testing.synth_script import Plan, SynthScript, workshop
 from testing.workshop import CRASH, INFEASIBLE, WRONG
 
+pytestmark = pytest.mark.synth
+
 PLANS = {
     "Alder": Plan(),
     "Birch": Plan(author=CRASH, repair=CRASH),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from optagent.synth.dedup import NearDuplicateIndex
 from optagent.synth.job import run_job
 from optagent.synth.pipeline import prefixes_of
@@ -14,6 +16,8 @@ from optagent.synth.scenario import Scenario
 from optagent.synth.settings import SynthSettings
 from optagent.synth.store import read_candidates
 from testing.synth_script import SynthScript, workshop
+
+pytestmark = pytest.mark.synth
 
 
 def test_prefixes_are_the_well_formed_cuts_of_three_steps_or_more():

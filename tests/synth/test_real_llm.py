@@ -17,6 +17,8 @@ from optagent.synth.job import run_job
 from optagent.synth.records import Candidate
 from optagent.synth.settings import SynthSettings
 
+pytestmark = pytest.mark.synth
+
 
 @pytest.mark.llm
 def test_job_on_the_real_small_llm_ends_with_every_candidate_accounted_for(llm_server, tmp_path) -> None:

@@ -26,6 +26,8 @@ sys.path.insert(0, {str(Path(__file__).parents[2])!r})
 from pathlib import Path
 from testing.synth_script import SynthScript, fresh_workshop
 from optagent.synth import SynthSettings, run_job
+
+pytestmark = pytest.mark.synth
 script = SynthScript(fresh_workshop, delay_s=0.15)
 asyncio.run(run_job(SynthSettings(**{SETTINGS!r}), script.roles(), Path(sys.argv[1]), workers=2))
 """

@@ -13,6 +13,8 @@ from optagent.synth.pipeline import question_problem
 from optagent.synth.records import RejectReason
 from optagent.synth.scenario import Scenario
 
+pytestmark = pytest.mark.synth
+
 
 def test_packaged_seeds_are_many_valid_and_varied() -> None:
     seeds = load_seeds()
