@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from optagent.agent.transcript import Transcript
     from optagent.core.types import CallRecord
     from optagent.models import ModelRoles
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 CpPrompt = Literal["basic", "guidelines", "documentation"]
 
@@ -121,6 +121,6 @@ class RunContext:
 
     settings: AgentSettings
     roles: ModelRoles
-    sandbox: Sandbox
+    sandbox: ProgramRunner
     transcript: Transcript | None = None
     """Where `ask` records each call's prompt and reply, when the caller wants them (the eval)."""

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from optagent.agent.answer import Answer
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 MARK = "OPTAGENT-EXPORT "
 FORMATS = ("lp", "mps")
@@ -98,7 +98,7 @@ def export_program(code: str, target: str | None) -> str:
     return f"{_RECORD[target]}\n{code}\n{suffix}"
 
 
-async def export_files(answer: Answer, sandbox: Sandbox, folder: Path, stem: str = "model") -> Exports:
+async def export_files(answer: Answer, sandbox: ProgramRunner, folder: Path, stem: str = "model") -> Exports:
     """The program file, plus LP and MPS files when the target can write them."""
     from optagent.core.types import Language, Limits
 

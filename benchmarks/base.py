@@ -22,14 +22,14 @@ from optagent.core.types import Limits, Prediction, Problem, Score
 
 if TYPE_CHECKING:
     from optagent.models.base import Model
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 
 @dataclass
 class ScoringContext:
     """What a scorer may use beyond the prediction: the sandbox (CP-Bench) and an extractor model."""
 
-    sandbox: Sandbox | None = None
+    sandbox: ProgramRunner | None = None
     extractor: Model | None = None
     limits: Limits = field(default_factory=lambda: Limits(timeout_s=60.0))
 

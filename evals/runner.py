@@ -34,7 +34,7 @@ from optagent.evals.metrics import Summary, summarize
 from optagent.evals.producers import Produced, Producer
 
 if TYPE_CHECKING:
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 Warn = Callable[[str], None]
 
@@ -93,7 +93,7 @@ async def run_eval(
     *,
     console: Console | None = None,
     warn: Warn | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: ProgramRunner | None = None,
 ) -> EvalResult:
     """Run (or resume) the eval in `config.out`.
 
@@ -147,7 +147,7 @@ async def run_eval(
     limit = asyncio.Semaphore(IN_PROGRESS_PER_REQUEST * config.concurrency)
     workers = config.workers or max(1, min(config.concurrency, os.cpu_count() or 1))
 
-    async def one(problem: Problem, sample: int, sandbox: Sandbox) -> None:
+    async def one(problem: Problem, sample: int, sandbox: ProgramRunner) -> None:
         async with limit:
             started = time.perf_counter()
             try:

@@ -32,7 +32,7 @@ from optagent.synth.store import CandidateLog, new_header
 
 if TYPE_CHECKING:
     from optagent.models import ModelRoles
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 
 @dataclass
@@ -144,7 +144,7 @@ async def run_job(
     *,
     seeds_dir: Path | None = None,
     workers: int | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: ProgramRunner | None = None,
     on_candidate: OnCandidate | None = None,
     on_start: Callable[[Progress], None] | None = None,
 ) -> SynthReport:

@@ -36,7 +36,7 @@ from optagent.synth.settings import SynthSettings
 
 if TYPE_CHECKING:
     from optagent.models import ModelRoles
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 _VERIFY_OUTCOMES: dict[AnswerOutcome, RejectReason] = {
     AnswerOutcome.NO_PROGRAM: RejectReason.NO_PROGRAM,
@@ -74,7 +74,7 @@ class Workbench:
 
     settings: SynthSettings
     roles: ModelRoles
-    sandbox: Sandbox
+    sandbox: ProgramRunner
     seeds: list[Seed]
     index: NearDuplicateIndex
 

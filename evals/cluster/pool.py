@@ -1,4 +1,4 @@
-"""`ClusterSandbox`: the `Sandbox` interface over one `SandboxNode` actor per Ray node.
+"""`ClusterSandbox`: a `ProgramRunner` (the `Sandbox` interface) over one `SandboxNode` actor per Ray node.
 
 A run waits at the driver for a free slot, then goes to the live node with the most free
 slots (a node has one per CPU, or `--workers` each). A node whose actor dies (its machine or
