@@ -34,7 +34,7 @@ from typing import Any, Self
 
 from optagent.models.providers import STEP_HEADER
 
-Reply = str | dict[str, str]
+Reply = str | dict[str, Any]
 
 
 class FakeOpenAI:
@@ -70,7 +70,7 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
-    def start(self) -> FakeOpenAI:
+    def start(self) -> Self:
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._connection, "127.0.0.1", 0), self._loop

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from optagent.core.types import Message
@@ -33,7 +33,7 @@ from optagent.models.mock import MockCall, Reply, as_mock_reply
 from optagent.prompts.loader import PACKAGE_DIR
 
 StepReply = Reply | Callable[[MockCall], Reply]
-Replies = StepReply | Sequence[StepReply]
+Replies = StepReply | list[StepReply] | tuple[StepReply, ...]
 
 
 class ScriptedModel:

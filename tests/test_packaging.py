@@ -52,4 +52,4 @@ def test_wheel_holds_every_module_and_data_file_and_builds_quietly(tmp_path):
     expected = package_files()
     assert len(expected) > 150
     assert sorted(expected - names) == []
-    assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "bench/"))]
+    assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "testing/", "bench/"))]
