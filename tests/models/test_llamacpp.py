@@ -24,6 +24,14 @@ async def test_plain_chat(llm_server):
     assert output.record.prompt_tokens > 0 and 0 < output.record.completion_tokens <= 24
 
 
+async def test_a_named_step_goes_with_the_request_and_its_record(llm_server):
+    model = llm_server.model().with_step("understand")  # sent as the X-Optagent-Step header
+    output = await model.generate("Say hello in one short sentence.", max_tokens=16, temperature=0)
+    assert output.text.strip() and output.record.step == "understand"
+    stream = model.stream("Count from one to five.", max_tokens=16, temperature=0)
+    assert "".join([delta.text async for delta in stream]).strip() and stream.record.step == "understand"
+
+
 async def test_streaming(llm_server):
     stream = llm_server.model().stream("Count from one to five.", max_tokens=24, temperature=0)
     pieces = [delta.text async for delta in stream]
