@@ -49,6 +49,7 @@ def missing(markers: Iterable[str], datasets: Path = DATASETS) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before any fixture is set up
 def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = missing({marker.name for marker in item.iter_markers()})
     if reason:
