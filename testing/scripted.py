@@ -48,10 +48,9 @@ class ScriptedModel:
         self.calls: Counter[str] = Counter()
         self.prompts: dict[str, list[str]] = {}
         for step, value in {**(replies or {}), **by_step}.items():
-            self.script(step, value)
+            self._queue(step, value)
 
-    def script(self, step: str, replies: Replies) -> None:
-        """Queue more replies for `step` (after those still queued)."""
+    def _queue(self, step: str, replies: Replies) -> None:
         if not (PACKAGE_DIR / f"{step}.md").is_file():
             raise ValueError(f"unknown step {step!r}: no template prompts/{step}.md")
         queue = self.queues.setdefault(step, deque())
