@@ -136,7 +136,11 @@ async def _triage(message: str, current: Turn | None, context: ChatContext) -> I
         Message(role="user", content=render("chat/triage", message=message, current=current)),
     ]
     try:
-        output = await context.roles[Role.FORMULATOR].generate(messages, schema=Intent, temperature=0.0, max_tokens=600)
+        output = await (
+            context.roles[Role.FORMULATOR]
+            .with_step("chat/triage")
+            .generate(messages, schema=Intent, temperature=0.0, max_tokens=600)
+        )
     except MalformedReply:
         output = None
     intent = output.parsed if output is not None and isinstance(output.parsed, Intent) else Intent()

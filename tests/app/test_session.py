@@ -15,7 +15,7 @@ from optagent.app.chat_session import ChatSession, Turn
 from optagent.core.errors import OptagentError
 from optagent.models import ModelRoles, get_model
 from optagent.models.mock import MockCall, Reply
-from tests.app.workshop import CHANGE, PROBLEM, TRIAGE, WorkshopScript, triage_step
+from tests.app.workshop import CHANGE, PROBLEM, TRIAGE, WorkshopScript
 
 SETTINGS = AgentSettings.for_strategy(CHAT_STRATEGY)
 
@@ -69,7 +69,7 @@ async def test_bad_inputs_get_one_reply_each_and_the_chat_goes_on(tmp_path):
         assert script.script.calls["formulate"] == 0, "no solve for refused or off-topic messages"
 
         def goes_down(call: MockCall) -> Reply:
-            if triage_step(call).step == TRIAGE:
+            if call.step == TRIAGE:
                 return {"kind": "new_problem"}
             return OptagentError("cannot reach http://127.0.0.1:9/v1 (connection refused)")
 

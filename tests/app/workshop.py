@@ -65,12 +65,6 @@ def intent_of(call: MockCall) -> dict[str, str]:
     return {"kind": "new_problem", "reply": ""}
 
 
-def triage_step(call: MockCall) -> MockCall:
-    """The call as the chat's triage, when it names no step: app/chat_session.py's triage does
-    not pass its template name yet (`Model.with_step`), and it is the chat's only such call."""
-    return call if call.step is not None else call.model_copy(update={"step": TRIAGE})
-
-
 class WorkshopScript:
     """Replies per step for the chat (the `mock` model, or `over_http` for the fake server).
 
@@ -96,7 +90,6 @@ class WorkshopScript:
         return EXPLAINED_20 if "Follow-up request: " + CHANGE in call.prompt else EXPLAINED
 
     def __call__(self, call: MockCall) -> Reply:
-        call = triage_step(call)
         if call.step in self.on_step:
             self.on_step.pop(call.step)()
         return self.script(call)
