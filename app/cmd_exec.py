@@ -16,25 +16,31 @@ from optagent.core.errors import OptagentError
 if TYPE_CHECKING:
     from optagent.core.types import ExecResult, Language
 
-_SUFFIXES = {".py": "python", ".mzn": "minizinc"}
-
 
 def _language(file: Path, option: str | None) -> Language:
     from optagent.core.types import Language
+    from optagent.solvers.targets import language_names, program_languages
 
-    name = option or _SUFFIXES.get(file.suffix.lower())
-    if name is None:
-        raise OptagentError(f"cannot tell the language of {file.name}; pass --language python or --language minizinc")
-    try:
-        return Language(name)
-    except ValueError:
-        raise OptagentError(f"unknown --language '{name}'; use python or minizinc") from None
+    suffixes = {language.suffix: language.name for language in program_languages()}
+    names = language_names()
+    if option is None:
+        if file.suffix.lower() not in suffixes:
+            choices = " or ".join(f"--language {name}" for name in names)
+            raise OptagentError(f"cannot tell the language of {file.name}; pass {choices}")
+        return suffixes[file.suffix.lower()]
+    if option not in names:
+        raise OptagentError(f"unknown --language '{option}'; use {' or '.join(names)}")
+    return Language(option)
 
 
 def _data_files(file: Path, language: Language) -> dict[str, bytes]:
-    """A `.mzn` uses the `.dzn` of the same name beside it as data."""
-    data = file.with_suffix(".dzn")
-    return {data.name: data.read_bytes()} if language == "minizinc" and data.is_file() else {}
+    """A program whose language reads a data file (a `.mzn` its `.dzn`) gets the one of the
+    same name beside it."""
+    from optagent.solvers.targets import program_language
+
+    suffix = program_language(language).data_suffix
+    data = file.with_suffix(suffix) if suffix else None
+    return {data.name: data.read_bytes()} if data is not None and data.is_file() else {}
 
 
 def _summary(result: ExecResult, file: Path) -> None:
@@ -91,7 +97,10 @@ def exec_command(
     from optagent.solvers.sandbox import run_sync
 
     if not file.is_file():
-        raise OptagentError(f"no such file: {file}; give the path of a .py or .mzn program")
+        from optagent.solvers.targets import program_languages
+
+        suffixes = " or ".join(language.suffix for language in program_languages())
+        raise OptagentError(f"no such file: {file}; give the path of a {suffixes} program")
     chosen = _language(file, language)
     try:
         code = file.read_bytes()

@@ -19,16 +19,9 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from optagent.core.errors import OptagentError
 from optagent.core.types import Language
+from optagent.solvers.targets import guess_language, language_of_fence
 
 _FENCE_TAG = re.compile(r"```[ \t]*([A-Za-z0-9_+-]+)")
-_TAGS = {
-    "python": Language.PYTHON,
-    "py": Language.PYTHON,
-    "python3": Language.PYTHON,
-    "minizinc": Language.MINIZINC,
-    "mzn": Language.MINIZINC,
-}
-_MINIZINC_SOLVE = re.compile(r"^\s*solve\s+(satisfy|minimize|maximize)\b", re.MULTILINE)
 
 
 class Response(BaseModel):
@@ -63,14 +56,10 @@ def extract_program(completion: str) -> tuple[str | None, Language | None]:
     """The program in a completion and its language; (None, None) when it holds none."""
     from optagent.agent.llm import extract_code
 
-    tagged = [_TAGS[tag.lower()] for tag in _FENCE_TAG.findall(completion) if tag.lower() in _TAGS]
-    language = tagged[0] if tagged else guess_language(completion)
+    fenced = (language_of_fence(tag) for tag in _FENCE_TAG.findall(completion))
+    language = next((found for found in fenced if found), None) or guess_language(completion)
     code = extract_code(completion, language)
     return (code, language) if code else (None, None)
-
-
-def guess_language(code: str) -> Language:
-    return Language.MINIZINC if _MINIZINC_SOLVE.search(code) else Language.PYTHON
 
 
 def read_responses(path: Path) -> ResponsesFile:

@@ -1,11 +1,11 @@
 """The zygote: a process that imported and warmed every solver once, then forks per run.
 
 Started by `Sandbox` as `python -m optagent.solvers._zygote FD WORKERS`, where FD is a
-SOCK_SEQPACKET control socket. Each message on it, `run SLOT NETWORK`, carries one file
-descriptor: a stream socket for one run. The zygote keeps one process tree parked per slot
-(`_process.park`: namespaces made, init and program started) and hands the socket to it,
+SOCK_SEQPACKET control socket. Each message on it, a `HandOver` (`wire.py`), carries one
+file descriptor: a stream socket for one run. The zygote keeps one process tree parked per slot
+(`_monitor.park`: namespaces made, init and program started) and hands the socket to it,
 then parks a new tree for the slot; a run that wants network, or finds no parked tree,
-gets a freshly forked monitor (`_process.serve_fresh`). A parked tree that dies is reaped
+gets a freshly forked monitor (`_monitor.serve_fresh`). A parked tree that dies is reaped
 here and replaced. The zygote never reads run data itself, so a slow or hostile run cannot
 stall it. It exits when the control socket closes.
 """
@@ -13,7 +13,6 @@ stall it. It exits when the control socket closes.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import selectors
 import signal
@@ -22,28 +21,36 @@ import sys
 import time
 from collections.abc import Callable
 
-from optagent.solvers._process import UID_BASE, park, serve_fresh
+from pydantic import ValidationError
+
+from optagent.solvers._monitor import park, serve_fresh
 from optagent.solvers._rootfs import enter_allowlist_root
-from optagent.solvers.targets import SolveEvent, Target, all_targets
+from optagent.solvers._tree import UID_BASE
+from optagent.solvers.targets import RunScope, all_targets, program_languages
+from optagent.solvers.wire import HandOver, ZygoteReady
+
+HAND_OVER_BYTES = 4096
+"""The longest `HandOver` message the zygote reads."""
 
 
-def _prepare(events: list[SolveEvent], workers: int) -> tuple[list[Target], list[str]]:
+def _prepare(workers: int) -> tuple[RunScope, list[str]]:
     """Load and warm every available solver, then enter the runs' allowlist root."""
     os.chdir("/")
-    targets = [target for target in all_targets() if target.available()]
-    for target in targets:
+    scope = RunScope(events=[], targets=[target for target in all_targets() if target.available()])
+    for target in scope.targets:
         target.preload()
-        target.install_hooks(events.append)
+        target.install_hooks(scope.events.append)
+    program_languages()  # looked up once here; every run inherits the answer
     _release_solver_threads()
     if os.geteuid() != 0:
-        return targets, []
+        return scope, []
     if enter_allowlist_root([UID_BASE + slot for slot in range(workers)]):
-        return targets, ["fs-allowlist"]
+        return scope, ["fs-allowlist"]
     print(
         "optagent sandbox: the kernel refused the runs' own root (pivot_root); runs see the host's files",
         file=sys.stderr,
     )
-    return targets, []
+    return scope, []
 
 
 def _release_solver_threads() -> None:
@@ -60,10 +67,8 @@ _REPARK_AFTER_S = 1.0  # a tree that dies sooner is not replaced at once (no cra
 
 
 class _Zygote:
-    def __init__(
-        self, control: socket.socket, events: list[SolveEvent], targets: list[Target], isolation: list[str]
-    ) -> None:
-        self.control, self.events, self.targets, self.isolation = control, events, targets, isolation
+    def __init__(self, control: socket.socket, scope: RunScope, isolation: list[str]) -> None:
+        self.control, self.scope, self.isolation = control, scope, isolation
         self.parked: dict[int, tuple[int, socket.socket, float]] = {}  # slot -> monitor pid, channel, since
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
@@ -89,19 +94,28 @@ class _Zygote:
 
     def park(self, slot: int, warm: str | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = self.fork(lambda: (ours.close(), park(theirs, slot, self.events, self.targets, self.isolation, warm)))
+
+        def serve() -> None:
+            ours.close()
+            park(theirs, slot, self.scope, self.isolation, warm)
+
+        pid = self.fork(serve)
         theirs.close()
         self.parked[slot] = (pid, ours, time.monotonic())
 
     def dispatch(self, message: bytes, fd: int) -> None:
-        """`run SLOT NETWORK [TARGET]`: serve the run on `fd`, then park the slot's next tree,
-        warmed for TARGET when the caller names one (the target of its last finished run);
-        names the zygote does not know are ignored."""
-        words = message.split()
-        slot = int(words[1]) if len(words) in (3, 4) and words[1].isdigit() else None
-        network = len(words) in (3, 4) and words[2] == b"1"
-        named = words[3].decode("ascii", "replace") if len(words) == 4 else None
-        warm = next((t.name for t in self.targets if t.name == named), None)
+        """Serve the run on `fd` (its `HandOver` in `message`), then park the slot's next tree,
+        warmed for the target the caller names (the target of its last finished run); names
+        the zygote does not know are ignored, and a message that is no `HandOver` still gets
+        its run served, by a fresh monitor."""
+        try:
+            hand_over: HandOver | None = HandOver.model_validate_json(message)
+        except ValidationError:
+            hand_over = None
+        slot = hand_over.slot if hand_over else None
+        network = hand_over.network if hand_over else False
+        named = hand_over.warm if hand_over else None
+        warm = next((t.name for t in self.scope.targets if t.name == named), None)
         os.set_inheritable(fd, False)
         handed = False
         if slot is not None and not network and slot in self.parked:
@@ -113,7 +127,7 @@ class _Zygote:
                 pass  # the parked monitor died; its exit is reaped later
             channel.close()
         if not handed:
-            self.fork(lambda: serve_fresh(socket.socket(fileno=fd), self.events, self.targets, self.isolation))
+            self.fork(lambda: serve_fresh(socket.socket(fileno=fd), self.scope, self.isolation))
         os.close(fd)
         if slot is not None and not network and slot not in self.parked:
             self.park(slot, warm)
@@ -146,7 +160,7 @@ class _Zygote:
                 if key.fileobj == self.wake_read:
                     self.reap()
                     continue
-                message, fds, _, _ = socket.recv_fds(self.control, 64, 1)
+                message, fds, _, _ = socket.recv_fds(self.control, HAND_OVER_BYTES, 1)
                 if not message:
                     return
                 if fds:
@@ -157,12 +171,11 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     control.set_inheritable(False)
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    events: list[SolveEvent] = []
-    targets, isolation = _prepare(events, workers)
-    zygote = _Zygote(control, events, targets, isolation)
+    scope, isolation = _prepare(workers)
+    zygote = _Zygote(control, scope, isolation)
     gc.collect()
     gc.freeze()  # keep the collector from dirtying the shared pages in every child
-    control.send(json.dumps({"ready": True, "pid": os.getpid(), "targets": [t.name for t in targets]}).encode())
+    control.send(ZygoteReady(pid=os.getpid(), targets=[t.name for t in scope.targets]).model_dump_json().encode())
     zygote.serve(workers)
 
 

@@ -11,7 +11,8 @@ import types
 from typing import Any
 
 from optagent.core.types import SolutionStatus
-from optagent.solvers.targets import Reading, SolveEvent, Target, get_target
+from optagent.solvers.targets import SolveEvent, Target, get_target
+from optagent.solvers.wire import Reading
 
 _SKIP = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)
 _MAX_OBJECTS = 10_000

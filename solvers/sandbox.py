@@ -1,9 +1,9 @@
 """Run untrusted solver programs fast and safely, and say exactly what happened.
 
 `Sandbox` owns a zygote process (`_zygote.py`) that imported and warmed every solver once;
-each run is a fresh process forked from it (`_process.py`), so a run costs milliseconds
-instead of a cold Python start, yet still gets its own namespaces, uid, limits and
-temporary directory. Concurrency is bounded by a queue of `workers` slots; each slot has
+each run is a fresh process tree forked from it (`_monitor.py`, `_tree.py`), so a run
+costs milliseconds instead of a cold Python start, yet still gets its own namespaces, uid,
+limits and temporary directory. What crosses between the processes is typed (`wire.py`). Concurrency is bounded by a queue of `workers` slots; each slot has
 its own unprivileged uid, so the process cap (RLIMIT_NPROC) applies per run.
 
 `run` never raises for anything the program does; only a sandbox that cannot start at all
@@ -13,7 +13,6 @@ raises (OptagentError).
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import signal
@@ -24,8 +23,20 @@ import tempfile
 import time
 from typing import Any, Self
 
+from pydantic import ValidationError
+
 from optagent.core.errors import OptagentError
 from optagent.core.types import ExecResult, Language, Limits, SolutionStatus, Termination, Timings
+from optagent.solvers.wire import (
+    MONITOR_END,
+    HandOver,
+    MonitorStarted,
+    RunRecord,
+    RunRequest,
+    SandboxFailure,
+    ZygoteReady,
+    json_line,
+)
 
 _START_TIMEOUT_S = 120.0
 _BACKSTOP_S = 10.0
@@ -84,9 +95,10 @@ class Sandbox:
         ours.setblocking(False)
         loop = asyncio.get_running_loop()
         try:
-            ready = await asyncio.wait_for(loop.sock_recv(ours, 4096), _START_TIMEOUT_S)
-        except (TimeoutError, OSError):
-            ready = b""
+            ZygoteReady.model_validate_json(await asyncio.wait_for(loop.sock_recv(ours, 4096), _START_TIMEOUT_S))
+            ready = True
+        except (TimeoutError, OSError, ValidationError):
+            ready = False
         if not ready:
             stderr = self._shutdown_zygote(ours)
             raise OptagentError(
@@ -137,62 +149,57 @@ class Sandbox:
             self._waiting -= 1
         try:
             queued_s = time.monotonic() - queued
-            request = {
-                "code": code,
-                "language": str(language),
-                "limits": limits.model_dump(),
-                "files": {name: base64.b64encode(data).decode() for name, data in (files or {}).items()},
-                "slot": slot,
-            }
-            raw = await self._exchange(request, limits, slot)
+            request = RunRequest(code=code, language=language, limits=limits, files=files or {}, slot=slot)
+            record = await self._exchange(request)
         finally:
             self._slots.put_nowait(slot)
-        target = (raw.get("report") or {}).get("target")
-        if isinstance(target, str) and target.isidentifier():
+        target = record.report.target if isinstance(record, RunRecord) and record.report else None
+        if target is not None and target.isidentifier():
             self._last_target = target
-        result = build_result(raw, limits)
+        result = build_result(record, limits)
         result.timings.queued_s = queued_s
         return result
 
-    async def _exchange(self, request: dict[str, Any], limits: Limits, slot: int) -> dict[str, Any]:
+    async def _exchange(self, request: RunRequest) -> RunRecord | SandboxFailure:
         for _ in range(2):
-            raw = await self._exchange_once(request, limits, slot)
-            if raw is not None:
-                return raw
+            record = await self._exchange_once(request)
+            if record is not None:
+                return record
             if self._zygote is None or self._zygote.poll() is not None:
                 self._shutdown_zygote()  # the zygote died holding our run: restart and resend
             # else a parked monitor died holding it; the zygote has replaced it: resend
-        return {"sandbox_error": "the sandbox worker died twice before starting the run"}
+        return SandboxFailure(error="the sandbox worker died twice before starting the run")
 
-    async def _exchange_once(self, request: dict[str, Any], limits: Limits, slot: int) -> dict[str, Any] | None:
-        """The monitor's raw record, or None when no monitor ever picked the run up."""
+    async def _exchange_once(self, request: RunRequest) -> RunRecord | SandboxFailure | None:
+        """The monitor's record, or None when no monitor ever picked the run up."""
         ours, theirs = socket.socketpair()
         try:
-            await self._hand_over(theirs, slot, limits.network)
+            await self._hand_over(theirs, request.slot, request.limits.network)
         finally:
             theirs.close()
         reader, writer = await asyncio.open_unix_connection(sock=ours, limit=1 << 30)
         monitor_pid = None
+        died = SandboxFailure(error="the run's monitor process died before reporting")
         try:
-            writer.write(json.dumps(request).encode() + b"\n")
+            writer.write(json_line(request))
             await writer.drain()
-            async with asyncio.timeout(limits.timeout_s + _BACKSTOP_S):
+            async with asyncio.timeout(request.limits.timeout_s + _BACKSTOP_S):
                 first = await reader.readline()
                 if not first:
                     return None
-                monitor_pid = json.loads(first).get("pid")
+                monitor_pid = _monitor_pid(first)
                 last = await reader.readline()
                 if last:
-                    return json.loads(last)
-            return {"sandbox_error": "the run's monitor process died before reporting"}
+                    return MONITOR_END.validate_json(last)
+            return died
         except ConnectionError:
             if monitor_pid is None:
                 return None
-            return {"sandbox_error": "the run's monitor process died before reporting"}
+            return died
         except TimeoutError:
             if monitor_pid:
                 _kill(monitor_pid)
-            return {"sandbox_error": "the run's monitor did not report in time and was killed"}
+            return SandboxFailure(error="the run's monitor did not report in time and was killed")
         finally:
             writer.close()
 
@@ -212,9 +219,8 @@ class Sandbox:
                 await self.start()
             assert self._control is not None
             try:
-                warm = self._warm_for()
-                message = f"run {slot} {int(network)}" + (f" {warm}" if warm else "")
-                socket.send_fds(self._control, [message.encode()], [run_socket.fileno()])
+                message = HandOver(slot=slot, network=network, warm=self._warm_for())
+                socket.send_fds(self._control, [message.model_dump_json().encode()], [run_socket.fileno()])
                 return
             except OSError:
                 if attempt:
@@ -270,6 +276,14 @@ def _check_input(code: str | bytes, files: dict[str, bytes] | None) -> str | Exe
     return code
 
 
+def _monitor_pid(first: bytes) -> int | None:
+    """The pid a monitor's first line names; None when the line is something else."""
+    try:
+        return MonitorStarted.model_validate_json(first).pid
+    except ValidationError:
+        return None
+
+
 def _signal_name(number: int) -> str:
     try:
         return f"{signal.Signals(number).name} ({signal.strsignal(number)})"
@@ -277,50 +291,50 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def build_result(raw: dict[str, Any], limits: Limits) -> ExecResult:
-    """Turn the monitor's raw record into an ExecResult: termination first, then the solution."""
-    if "sandbox_error" in raw:
-        return ExecResult(termination=Termination.KILLED, error=raw["sandbox_error"])
-    report = raw.get("report") or {}
-    stderr = raw.get("stderr", "")
-    status = raw.get("wait_status", 0)
+def build_result(record: RunRecord | SandboxFailure, limits: Limits) -> ExecResult:
+    """Turn the monitor's record into an ExecResult: termination first, then the solution."""
+    if isinstance(record, SandboxFailure):
+        return ExecResult(termination=Termination.KILLED, error=record.error)
+    report = record.report
+    stderr = record.stderr
+    status = record.wait_status
     exit_code = os.waitstatus_to_exitcode(status)
-    termination, error = Termination.OK, report.get("error")
-    if raw.get("timed_out"):
+    termination, error = Termination.OK, report.error if report else None
+    if record.timed_out:
         termination, error = Termination.TIMEOUT, f"wall-clock limit of {limits.timeout_s:g} s exceeded"
     elif os.WIFSIGNALED(status):
         signal_number = os.WTERMSIG(status)
-        if signal_number == signal.SIGXCPU or (limits.cpu_s and raw.get("cpu_s", 0) >= limits.cpu_s):
+        if signal_number == signal.SIGXCPU or (limits.cpu_s and record.cpu_s >= limits.cpu_s):
             termination, error = Termination.TIMEOUT, f"CPU-time limit of {limits.cpu_s:g} s exceeded"
         elif any(marker in stderr.lower() for marker in _MEMORY_MARKERS):
             termination, error = Termination.MEMORY, f"out of memory (limit {limits.memory_mb} MB)"
         else:
             termination, error = Termination.KILLED, f"killed by {_signal_name(signal_number)}"
-    elif report.get("error_type") == "MemoryError":
+    elif report and report.error_type == "MemoryError":
         termination, error = Termination.MEMORY, f"MemoryError: out of memory (limit {limits.memory_mb} MB)"
     elif error or exit_code != 0:
         termination = Termination.ERROR
         if not report:
             error = f"the program ended with exit code {exit_code} before the sandbox could read it (os._exit or a native crash)"
-    reading = report.get("reading") or {}
-    stdout = raw.get("stdout", "")
+    reading = report.reading if report else None
+    stdout = record.stdout
     return ExecResult(
         termination=termination,
-        solution_status=SolutionStatus(reading.get("status", SolutionStatus.UNKNOWN)),
-        objective=reading.get("objective"),
-        values=reading.get("values") or {},
-        solver=reading.get("solver"),
+        solution_status=reading.status if reading else SolutionStatus.UNKNOWN,
+        objective=reading.objective if reading else None,
+        values=reading.values if reading else {},
+        solver=reading.solver if reading else None,
         printed_json=parse_printed_json(stdout),
         stdout=stdout,
         stderr=stderr,
-        output_truncated=raw.get("output_truncated", False),
+        output_truncated=record.output_truncated,
         error=error,
-        error_line=report.get("error_line"),
-        traceback=report.get("traceback"),
+        error_line=report.error_line if report else None,
+        traceback=report.traceback if report else None,
         exit_code=exit_code,
-        isolation=raw.get("isolation", []),
-        isolation_missing=raw.get("isolation_missing", []),
-        timings=Timings(wall_s=raw.get("wall_s", 0.0), cpu_s=raw.get("cpu_s", 0.0)),
+        isolation=record.isolation,
+        isolation_missing=record.isolation_missing,
+        timings=Timings(wall_s=record.wall_s, cpu_s=record.cpu_s),
     )
 
 

@@ -1,8 +1,9 @@
-"""The Target interface: one solver language, its cheat-sheet, and how to read it back.
+"""The Target interface: one solver, the language its programs are written in, its
+cheat-sheet, and how to read its solution back.
 
 A target never runs at registry import: solver packages are imported inside `preload`,
-`install_hooks` and the readers, which only ever run inside the sandbox's zygote and its
-children, where the packages are already loaded.
+`install_hooks`, the readers and its language's `run`, which only ever run inside the
+sandbox's zygote and its children, where the packages are already loaded.
 """
 
 from __future__ import annotations
@@ -11,23 +12,16 @@ import functools
 import importlib.util
 import math
 import numbers
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
-from optagent.core.types import Language, ProblemKind, SolutionStatus
+from optagent.core.types import Language, ProblemKind
+from optagent.solvers.wire import ProgramReport, Reading
 
 MAX_VALUES = 5000
-
-
-@dataclass
-class Reading:
-    """What one solver object said about its model."""
-
-    solver: str
-    status: SolutionStatus
-    objective: float | None = None
-    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,15 +42,46 @@ class SolveEvent:
 Record = Callable[[SolveEvent], None]
 
 
+class ProgramLanguage:
+    """A language programs are written in: their file, how a model's reply shows them,
+    and how the sandbox runs them. Each target names the one its programs use."""
+
+    name: ClassVar[Language]
+    file_name: ClassVar[str]
+    """The program's file in the run directory."""
+    fence_tags: ClassVar[frozenset[str]]
+    """Code-fence tags (lower case) that mark a program of this language in a reply."""
+    looks_like_code: ClassVar[re.Pattern[str]]
+    """A reply without code fences is one whole program when a line matches this."""
+    signature: ClassVar[re.Pattern[str] | None] = None
+    """Matches only code of this language (to tell the language of bare code); None marks
+    the language assumed when no other language's signature matches."""
+    data_suffix: ClassVar[str | None] = None
+    """`optagent exec` sends the file of this suffix and the program's stem along as data."""
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.file_name).suffix
+
+    def run(self, code: str, workdir: Path, timeout_s: float, scope: RunScope) -> ProgramReport:
+        """Run the program (already written to `workdir / file_name`) inside the sandbox's
+        program process, within `timeout_s` of wall clock, and report how it ended."""
+        raise NotImplementedError
+
+
 class Target:
     name: ClassVar[str]
-    language: ClassVar[Language] = Language.PYTHON
+    program_language: ClassVar[ProgramLanguage]
     kinds: ClassVar[frozenset[ProblemKind]]
     packages: ClassVar[tuple[str, ...]] = ()
     """Importable packages the target needs; the first also marks programs that use it."""
     description: ClassVar[str] = ""
     missing_message: ClassVar[str | None] = None
     """The error shown when a program imports the package and it is not installed."""
+
+    @property
+    def language(self) -> Language:
+        return self.program_language.name
 
     @functools.cached_property
     def cheat_sheet(self) -> str:
@@ -84,6 +109,20 @@ class Target:
     def read_scope(self, objects: list[Any]) -> list[Reading]:
         """Readings from objects the program left in its globals (the fallback to hooks)."""
         return []
+
+
+@dataclass
+class RunScope:
+    """What the zygote prepared for every run: the solve events its targets' hooks record,
+    and the targets available."""
+
+    events: list[SolveEvent]
+    targets: list[Target]
+
+
+def first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def number(value: Any) -> float | int | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.base import Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 _STATUS = {
     "OPTIMAL": SolutionStatus.OPTIMAL,
@@ -40,6 +42,7 @@ def _read(obj: Any) -> Reading | None:
 
 class CPMpyTarget(Target):
     name = "cpmpy"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
     packages = ("cpmpy", "ortools")
     description = "CPMpy constraint models solved with OR-Tools CP-SAT"

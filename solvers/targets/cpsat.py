@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.base import Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 # CP-SAT cannot prove unboundedness: every variable has a finite domain.
 _STATUS = {
@@ -41,6 +43,7 @@ def _read(solver: Any, model: Any) -> Reading | None:
 
 class CPSATTarget(Target):
     name = "cpsat"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
     packages = ("ortools",)
     description = "Google OR-Tools CP-SAT (integer constraint programming)"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, SolveEvent, Target, collect, number
+from optagent.solvers.targets.base import SolveEvent, Target, collect, number
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 # gurobipy.GRB.Status codes.
 _STATUS = {
@@ -35,6 +37,7 @@ def _read(model: Any) -> Reading | None:
 
 class GurobipyTarget(Target):
     name = "gurobipy"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP, ProblemKind.MINLP})
     packages = ("gurobipy",)
     description = "gurobipy (commercial Gurobi; runs only where the user installed it)"

@@ -1,7 +1,7 @@
 """MiniZinc `.mzn` models solved with Gecode through the `minizinc` Python package.
 
-The model runs inside the sandbox child like a Python program; `.dzn` and `.json` files
-passed with the run are added as data.
+The model is solved inside the sandbox's program process, which drives the MiniZinc
+process; `.dzn` and `.json` files passed with the run are added as data.
 
 Gecode's library of global constraints must match the MiniZinc standard library. An
 old-style library (Gecode 6.2's, as Debian ships it beside MiniZinc 2.6: files named like
@@ -19,14 +19,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import subprocess
+import sys
 import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from optagent.core.types import Language, ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import MAX_VALUES, Reading, Target, number
+from optagent.solvers.targets.base import MAX_VALUES, ProgramLanguage, RunScope, Target, first_line, number
+from optagent.solvers.wire import ProgramReport, Reading
 
 _STATUS = {
     "OPTIMAL_SOLUTION": SolutionStatus.OPTIMAL,
@@ -98,9 +101,39 @@ def _gecode(workdir: Path) -> Any:
     return solver
 
 
+class MiniZincLanguage(ProgramLanguage):
+    name = Language.MINIZINC
+    file_name = "model.mzn"
+    fence_tags = frozenset({"minizinc", "mzn"})
+    looks_like_code = re.compile(r"^\s*(var|constraint|solve)\b", re.MULTILINE)
+    signature = re.compile(r"^\s*solve\s+(satisfy|minimize|maximize)\b", re.MULTILINE)
+    data_suffix = ".dzn"
+
+    def run(self, code: str, workdir: Path, timeout_s: float, scope: RunScope) -> ProgramReport:
+        """Solve the model file with the data files beside it; MiniZinc's output is the program's."""
+        data = sorted(path for path in workdir.iterdir() if path.suffix in (".dzn", ".json"))
+        try:
+            reading, output = MiniZincTarget().solve_file(workdir / self.file_name, data, timeout_s)
+        except MiniZincFailure as failure:
+            return ProgramReport(
+                exit_code=1,
+                error_type="MiniZincError",
+                error=first_line(str(failure)),
+                error_line=failure.line,
+                traceback=str(failure),
+            )
+        except Exception as error:
+            return ProgramReport(
+                exit_code=1, error_type=type(error).__name__, error=f"{type(error).__name__}: {first_line(str(error))}"
+            )
+        sys.stdout.write(output)
+        sys.stdout.flush()
+        return ProgramReport(exit_code=0, reading=reading)
+
+
 class MiniZincTarget(Target):
     name = "minizinc"
-    language = Language.MINIZINC
+    program_language = MiniZincLanguage()
     kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
     packages = ("minizinc",)
     description = "MiniZinc models (.mzn, optional .dzn data) solved with Gecode"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.base import Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 # LpProblem.status: 1 optimal, 0 not solved, -1 infeasible, -2 unbounded, -3 undefined.
 # LpProblem.sol_status: 1 optimal, 2 integer feasible, 0 no solution, -1 infeasible, -2 unbounded.
@@ -34,6 +36,7 @@ def _read(problem: Any) -> Reading | None:
 
 class PulpTarget(Target):
     name = "pulp"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP})
     packages = ("pulp",)
     description = "PuLP with its bundled CBC solver (LP, MILP)"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.base import Record, SolveEvent, Target, collect, number, wrap_solve
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 # Termination-condition names of Pyomo's three result APIs (legacy SolverResults, appsi,
 # pyomo.contrib.solver), compared lower-cased so one table serves all of them.
@@ -87,6 +89,7 @@ def _solver_name(solver: Any) -> str:
 
 class PyomoTarget(Target):
     name = "pyomo"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP})
     packages = ("pyomo", "highspy")
     description = "Pyomo modelling with the HiGHS solver (LP, MILP, convex QP)"

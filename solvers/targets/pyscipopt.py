@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import Reading, Record, SolveEvent, Target, collect, number
+from optagent.solvers.targets.base import Record, SolveEvent, Target, collect, number
+from optagent.solvers.targets.python import PYTHON
+from optagent.solvers.wire import Reading
 
 _STATUS = {
     "optimal": SolutionStatus.OPTIMAL,
@@ -34,6 +36,7 @@ def _read(model: Any) -> Reading | None:
 
 class PySCIPOptTarget(Target):
     name = "pyscipopt"
+    program_language = PYTHON
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP, ProblemKind.MINLP})
     packages = ("pyscipopt",)
     description = "PySCIPOpt with SCIP (nonlinear, MINLP, also LP and MILP)"
@@ -73,7 +76,8 @@ class PySCIPOptTarget(Target):
             "__module__": "pyscipopt",
             "__qualname__": "Model",
         }
-        pyscipopt.Model = type("Model", (base,), namespace)
+        # The hooked subclass replaces the module's class; mypy takes a class name for a constant.
+        pyscipopt.Model = type("Model", (base,), namespace)  # type: ignore[misc, assignment]
 
     def read_event(self, event: SolveEvent) -> Reading | None:
         return _read(event.objects[0])

@@ -64,3 +64,11 @@ async def test_files_are_visible_to_the_program(sandbox):
         limits=Limits(timeout_s=10),
     )
     assert result.stdout == "42 a,b\n\n"
+
+
+async def test_files_carry_any_bytes(sandbox):
+    data = bytes(range(256)) * 4
+    result = await sandbox.run(
+        "print(open('blob.bin', 'rb').read() == bytes(range(256)) * 4)\n", files={"blob.bin": data}
+    )
+    assert result.stdout == "True\n"

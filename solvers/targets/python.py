@@ -1,0 +1,88 @@
+"""Python programs, the language of every target but MiniZinc: run with `exec` inside the
+sandbox's program process (a fork of the zygote, the solvers already imported), their
+solution read back from the solver objects they leave behind.
+
+The report carries the program's error as one line naming the cause, the line of the
+program it points at, and a traceback trimmed to the program's own frames.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from optagent.core.types import Language
+from optagent.solvers.introspect import read_solution
+from optagent.solvers.targets import all_targets
+from optagent.solvers.targets.base import ProgramLanguage, RunScope, first_line
+from optagent.solvers.wire import ProgramReport
+
+
+def _missing_module(error: ModuleNotFoundError) -> str:
+    root = (error.name or "").split(".")[0]
+    for target in all_targets():
+        if target.packages and target.packages[0] == root and target.missing_message:
+            return f"ModuleNotFoundError: {target.missing_message}"
+    return f"ModuleNotFoundError: No module named '{error.name}' — not installed in the sandbox"
+
+
+def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
+    """One-line message, the program line it points at, and the program's own frames."""
+    if isinstance(error, SyntaxError) and (error.filename or "").endswith(program):
+        message = f"{type(error).__name__}: {error.msg} (line {error.lineno})"
+        trace = "".join(traceback.format_exception_only(type(error), error))
+        return message, error.lineno, trace
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(program)]
+    line = frames[-1].lineno if frames else None
+    if isinstance(error, ModuleNotFoundError):
+        message = _missing_module(error)
+    else:
+        detail = first_line(str(error))
+        message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    if line is not None and "line" not in message:
+        message += f" (line {line})"
+    trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+    trace += "".join(traceback.format_exception_only(type(error), error))
+    return first_line(message), line, trace
+
+
+class PythonLanguage(ProgramLanguage):
+    name = Language.PYTHON
+    file_name = "program.py"
+    fence_tags = frozenset({"python", "py", "python3"})
+    looks_like_code = re.compile(r"^\s*(import|from)\s+\w+", re.MULTILINE)
+
+    def run(self, code: str, workdir: Path, timeout_s: float, scope: RunScope) -> ProgramReport:
+        """The monitor enforces the wall clock; `timeout_s` is not needed here."""
+        path = workdir / self.file_name
+        namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path), "__builtins__": __builtins__}
+        sys.argv = [str(path)]
+        sys.path.insert(0, str(workdir))
+        report = ProgramReport()
+        try:
+            exec(compile(code, str(path), "exec"), namespace)
+        except SystemExit as exit_:
+            code_ = exit_.code
+            if code_ not in (None, 0):
+                report.exit_code = int(code_) if isinstance(code_, int) else 1
+                report.error = f"SystemExit: the program exited with {code_!r}"
+        except BaseException as error:  # the program's fault, whatever it is, is reported
+            report.exit_code = 1
+            report.error_type = type(error).__name__
+            report.error, report.error_line, report.traceback = describe(error, self.file_name)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        if scope.events:
+            report.target = scope.events[-1].target
+        try:
+            report.reading = read_solution(namespace, scope.events, scope.targets)
+        except Exception as error:  # introspection must never hide the program's own outcome
+            report.introspection_error = f"{type(error).__name__}: {first_line(str(error))}"
+        return report
+
+
+PYTHON = PythonLanguage()
