@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml scripts/install.sh
 test: $(STAMP)
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/ruff format --check --no-cache .
+	$(VENV)/bin/python -m mypy
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 demo: $(STAMP)

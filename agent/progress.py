@@ -24,7 +24,7 @@ def _same_result(a: Round, b: Round) -> bool:
     """Same finding and detail, and the same solution: objective, values and printed JSON
     (a satisfaction problem has no objective, so two different solutions differ only there)."""
 
-    def key(r: Round) -> tuple:
+    def key(r: Round) -> tuple[object, ...]:
         return (r.diagnosis.finding, r.diagnosis.detail, r.result.objective, r.result.values, r.result.printed_json)
 
     return key(a) == key(b)

@@ -42,7 +42,9 @@ class Transcript:
         self.dropped = 0
         self._left = total_chars
 
-    def add(self, node: str, sample: int, prompt: list[Message], reply: str, reasoning: str | None, record: CallRecord):
+    def add(
+        self, node: str, sample: int, prompt: list[Message], reply: str, reasoning: str | None, record: CallRecord
+    ) -> None:
         exchange = Exchange(
             node=node,
             sample=sample,

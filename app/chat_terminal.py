@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from optagent.agent.context import AgentSettings
     from optagent.app.chat_data import Table
-    from optagent.app.chat_session import ChatSession
+    from optagent.app.chat_session import ChatSession, Turn
     from optagent.models import ModelRoles
 
 HELP = "Describe a problem; then ask for changes. /data FILE attaches a table, /save [DIR] writes the model, /new, /quit. Ctrl-C stops an answer."
@@ -42,7 +42,7 @@ def print_step(console: Console, step: Step) -> None:
         console.print(Markdown(step.body))
 
 
-def print_history(console: Console, turns: list) -> None:
+def print_history(console: Console, turns: list[Turn]) -> None:
     for turn in turns:
         console.print(f"[bold green]you>[/bold green] {user_md(turn)}")
         for step in turn_steps(turn, latex=False):

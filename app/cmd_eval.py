@@ -6,7 +6,7 @@ import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,11 @@ from optagent.app.options import (
     agent_settings,
 )
 from optagent.core.errors import OptagentError
+
+if TYPE_CHECKING:
+    from optagent.evals.log import RunHeader
+    from optagent.evals.producers import Producer
+    from optagent.evals.runner import EvalConfig, EvalResult
 
 Ids = Annotated[
     list[str] | None,
@@ -256,7 +261,9 @@ def audit_command(
         )
 
 
-def _run(config, producer, header, pre_warnings: list[str], ray: str | None = None):
+def _run(
+    config: EvalConfig, producer: Producer, header: RunHeader, pre_warnings: list[str], ray: str | None = None
+) -> EvalResult:
     from rich.console import Console
 
     from optagent.evals.runner import run_eval
@@ -267,7 +274,7 @@ def _run(config, producer, header, pre_warnings: list[str], ray: str | None = No
     if ray is None:
         return asyncio.run(run_eval(config, producer, header, console=console))
 
-    async def on_cluster():
+    async def on_cluster() -> EvalResult:
         from optagent.core.files import write_atomic
         from optagent.evals.cluster import ClusterSandbox
 
@@ -296,7 +303,7 @@ def _replicas(base_url: list[str] | None) -> int:
     return max(1, len(base_urls(base_url)))
 
 
-def _print_summary(result, as_json: bool) -> None:
+def _print_summary(result: EvalResult, as_json: bool) -> None:
     s = result.summary
 
     def pct(value: float | None) -> str:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from optagent.app.options import BaseUrlOption, MaxTokensOption, ModelOption, RayOption, RoleOption
 from optagent.core.errors import OptagentError
 
+if TYPE_CHECKING:
+    from optagent.models import ModelRoles
+    from optagent.synth.job import Progress as JobProgress
+    from optagent.synth.report import SynthReport
+    from optagent.synth.scenario import SynthKind
+    from optagent.synth.settings import SynthSettings
 
-def parse_kinds(text: str) -> tuple:
+
+def parse_kinds(text: str) -> tuple[SynthKind, ...]:
     from optagent.synth.scenario import SynthKind
 
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
@@ -97,7 +104,9 @@ def synth_command(
         raise typer.Exit(1)
 
 
-async def _run(settings, roles, out: Path, seeds: Path | None, ray: str | None):
+async def _run(
+    settings: SynthSettings, roles: ModelRoles, out: Path, seeds: Path | None, ray: str | None
+) -> SynthReport:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -123,7 +132,7 @@ async def _run(settings, roles, out: Path, seeds: Path | None, ray: str | None):
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("kept", total=settings.n, counts="")
 
-        def show(progress) -> None:
+        def show(progress: JobProgress) -> None:
             counts = f"kept {progress.kept} · rejected {progress.rejected} · candidates {progress.candidates}"
             if cluster is not None:
                 counts += f" · {cluster.display()}"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from math import comb
 from typing import Literal
 
@@ -173,7 +174,9 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _groups(records: list[SampleRecord], key, rule: Rule | None) -> dict[str, Group]:
+def _groups(
+    records: list[SampleRecord], key: Callable[[SampleRecord], str | None], rule: Rule | None
+) -> dict[str, Group]:
     grouped: dict[str, list[SampleRecord]] = defaultdict(list)
     for record in records:
         value = key(record)

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -34,6 +34,7 @@ from optagent.evals.metrics import Summary, summarize
 from optagent.evals.producers import Produced, Producer
 
 if TYPE_CHECKING:
+    from optagent.models.base import Model
     from optagent.solvers.runner import ProgramRunner
 
 Warn = Callable[[str], None]
@@ -187,7 +188,7 @@ async def run_eval(
     return EvalResult(run_dir=config.out, summary=summary, records=records, warnings=warnings)
 
 
-def _record(problem: Problem, sample: int, produced: Produced, score: dict, wall_s: float) -> SampleRecord:
+def _record(problem: Problem, sample: int, produced: Produced, score: dict[str, Any], wall_s: float) -> SampleRecord:
     result = produced.prediction.result
     return SampleRecord(
         **score,
@@ -251,7 +252,7 @@ class ProgressFields(TypedDict):
     where: str
 
 
-def _extractor(spec: str | None):
+def _extractor(spec: str | None) -> Model | None:
     """The model that reads named targets from program output (OptiBench's protocol), if any."""
     if spec is None:
         return None

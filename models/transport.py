@@ -62,7 +62,7 @@ class Endpoint(BaseModel):
         return min(self.retry_max_delay_s, self.retry_base_delay_s * 2**retry) * random.uniform(0.5, 1.5)
 
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, openai.AsyncOpenAI]] = (
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, float], openai.AsyncOpenAI]] = (
     weakref.WeakKeyDictionary()
 )
 _replicas: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Replica]] = weakref.WeakKeyDictionary()
@@ -94,7 +94,7 @@ class Replica:
     failed: int = 0
     out_since: float | None = None
     dead: str | None = None  # a server optagent started that died: never probed back
-    probe: asyncio.Task | None = field(default=None, repr=False)
+    probe: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def up(self) -> bool:

@@ -18,12 +18,15 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optagent.core.files import write_atomic
 from optagent.prompts import render
 from optagent.synth.records import Candidate
 from optagent.synth.store import JobHeader
+
+if TYPE_CHECKING:
+    from datasets import Features
 
 PROBLEMS_FILE = "problems.jsonl"
 SFT_FILE = "sft.jsonl"
@@ -111,7 +114,7 @@ def _dataset_record(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _features():
+def _features() -> Features:
     from datasets import Features, Sequence, Value
 
     text = Value("string")

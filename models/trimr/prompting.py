@@ -15,6 +15,8 @@ from, in order:
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from optagent.core.errors import OptagentError
@@ -77,7 +79,7 @@ class PromptRenderer:
             return detokenized.json()["prompt"]
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         payload = response.json()
     except ValueError:
