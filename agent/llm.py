@@ -124,10 +124,6 @@ async def ask_structured(
 
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_FENCE_TAGS = {
-    Language.PYTHON: {"python", "py", "python3"},
-    Language.MINIZINC: {"minizinc", "mzn"},
-}
 
 
 def extract_code(text: str, language: Language) -> str:
@@ -136,13 +132,12 @@ def extract_code(text: str, language: Language) -> str:
 
     An unclosed fence (the reply hit the token cap) still yields what was written.
     """
+    from optagent.solvers.targets import program_language
+
+    written_in = program_language(language)
     blocks = [(tag.lower(), body.strip()) for tag, body in _FENCE.findall(text)]
-    tagged = [body for tag, body in blocks if tag in _FENCE_TAGS[language]]
+    tagged = [body for tag, body in blocks if tag in written_in.fence_tags]
     candidates = tagged or [body for _, body in blocks]
     if candidates:
         return max(candidates, key=len)
-    looks_like_code = {
-        Language.PYTHON: r"^\s*(import|from)\s+\w+",
-        Language.MINIZINC: r"^\s*(var|constraint|solve)\b",
-    }[language]
-    return text.strip() if re.search(looks_like_code, text, re.MULTILINE) else ""
+    return text.strip() if written_in.looks_like_code.search(text) else ""

@@ -101,12 +101,13 @@ def export_program(code: str, target: str | None) -> str:
 async def export_files(answer: Answer, sandbox: ProgramRunner, folder: Path, stem: str = "model") -> Exports:
     """The program file, plus LP and MPS files when the target can write them."""
     from optagent.core.types import Language, Limits
+    from optagent.solvers.targets import program_language
 
     exports = Exports()
     if not answer.code:
         return exports
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".mzn" if answer.language == Language.MINIZINC else ".py"
+    suffix = program_language(answer.language or Language.PYTHON).suffix
     program = folder / f"{stem}{suffix}"
     program.write_text(answer.code + "\n", encoding="utf-8")
     exports.files.append(program)

@@ -249,7 +249,10 @@ def event_steps(event: AgentEvent, *, latex: bool, samples: int = 1) -> list[Ste
 
 
 def _language(target: str) -> str:
-    return "minizinc" if target == "minizinc" else "python"
+    """The highlighting of a target's programs: the name of its language."""
+    from optagent.solvers.targets import get_target
+
+    return get_target(target).language.value
 
 
 def turn_steps(turn: Turn, *, latex: bool) -> list[Step]:
