@@ -86,7 +86,9 @@ def test_a_busy_port_is_refused_in_one_line():
 
 
 @pytest.mark.llm
-def test_serve_llamacpp_for_real_prints_the_spec_and_serves():
+def test_serve_llamacpp_for_real_serves_and_sigterm_stops_it_mid_request():
+    """`optagent serve` prints the spec and serves; terminated, it takes its server down with
+    it, an answer in flight or not (the server would otherwise wait the answer out)."""
     port = free_port()
     process = subprocess.Popen(
         optagent("serve", "--backend", "llamacpp", "smollm2", "--port", str(port)),
@@ -104,24 +106,7 @@ def test_serve_llamacpp_for_real_prints_the_spec_and_serves():
         assert f"use: --model llamacpp/smollm2 --base-url http://127.0.0.1:{port}/v1\n" in lines
         served = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=10).json()
         assert [entry["id"] for entry in served["data"]] == ["smollm2"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
-
-@pytest.mark.llm
-def test_sigterm_stops_the_llamacpp_server_even_mid_request():
-    """A terminated `optagent serve` takes its server down with it, an answer in flight or not."""
-    port = free_port()
-    process = subprocess.Popen(
-        optagent("serve", "--backend", "llamacpp", "smollm2", "--port", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        while not process.stdout.readline().startswith("use:"):
-            assert process.poll() is None, "the server did not start"
         children = [pid for pid in _pids() if _parent(pid) == process.pid]
         assert children, "the llama.cpp server runs as a child process"
         body = {"model": "smollm2", "prompt": "Count to ten thousand:", "max_tokens": 2000, "stream": True}
