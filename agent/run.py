@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from optagent.agent.state import SolveInput, SolveState
     from optagent.agent.transcript import Transcript
     from optagent.models import ModelRoles
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 
 def as_problem(problem: str | Problem, settings: AgentSettings) -> Problem:
@@ -60,7 +60,7 @@ async def stream_solve(
     problem: str | Problem,
     *,
     roles: ModelRoles,
-    sandbox: Sandbox,
+    sandbox: ProgramRunner,
     settings: AgentSettings | None = None,
     previous: Answer | None = None,
     transcript: Transcript | None = None,
@@ -86,7 +86,7 @@ async def solve(
     problem: str | Problem,
     *,
     roles: ModelRoles,
-    sandbox: Sandbox,
+    sandbox: ProgramRunner,
     settings: AgentSettings | None = None,
     previous: Answer | None = None,
     transcript: Transcript | None = None,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from optagent.agent.answer import Answer
     from optagent.agent.context import AgentSettings
     from optagent.models import ModelRoles
-    from optagent.solvers.sandbox import Sandbox
+    from optagent.solvers.runner import ProgramRunner
 
 
 class Produced(BaseModel):
@@ -33,7 +33,8 @@ class Produced(BaseModel):
 
 
 class Producer(Protocol):
-    source: Literal["agent", "responses"]
+    @property
+    def source(self) -> Literal["agent", "responses"]: ...
 
     def plan(self, problems: list[Problem], known: set[str]) -> tuple[list[tuple[Problem, int]], list[str]]:
         """The pairs to produce for the selected `problems`, and one line per thing skipped.
@@ -41,7 +42,7 @@ class Producer(Protocol):
         `known` holds every id of the benchmark, selected or not.
         """
 
-    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced: ...
+    async def produce(self, problem: Problem, sample: int, sandbox: ProgramRunner) -> Produced: ...
 
 
 class ResponsesProducer:
@@ -64,7 +65,7 @@ class ResponsesProducer:
         selected = sorted((r for r in self.responses.responses if r.id in order), key=lambda r: (order[r.id], r.sample))
         return [(problems[order[r.id]], r.sample) for r in selected], skipped
 
-    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
+    async def produce(self, problem: Problem, sample: int, sandbox: ProgramRunner) -> Produced:
         code, language = self._by_key[(problem.id, sample)].program()
         if code is None or language is None:
             return Produced(prediction=Prediction())
@@ -91,7 +92,7 @@ class AgentProducer:
     def plan(self, problems: list[Problem], known: set[str]) -> tuple[list[tuple[Problem, int]], list[str]]:
         return [(p, s) for p in problems for s in range(self.samples)], []
 
-    async def produce(self, problem: Problem, sample: int, sandbox: Sandbox) -> Produced:
+    async def produce(self, problem: Problem, sample: int, sandbox: ProgramRunner) -> Produced:
         from optagent.agent.transcript import Transcript
 
         roles = self.roles.for_sample(problem.id, sample)
