@@ -19,6 +19,8 @@ from optagent.synth import SynthSettings, run_job
 from optagent.synth.store import CANDIDATES_FILE, read_candidates
 from testing.synth_script import SynthScript, fresh_workshop
 
+pytestmark = pytest.mark.synth
+
 SETTINGS = {"n": 5, "concurrency": 2, "max_candidates": 40, "dedup_threshold": 0.8, "prefixes": False}
 CHILD = f"""
 import asyncio, sys
@@ -27,7 +29,6 @@ from pathlib import Path
 from testing.synth_script import SynthScript, fresh_workshop
 from optagent.synth import SynthSettings, run_job
 
-pytestmark = pytest.mark.synth
 script = SynthScript(fresh_workshop, delay_s=0.15)
 asyncio.run(run_job(SynthSettings(**{SETTINGS!r}), script.roles(), Path(sys.argv[1]), workers=2))
 """
