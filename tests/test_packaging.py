@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).parents[1]
-PACKAGE_FOLDERS = ("agent", "app", "benchmarks", "evals", "prompts", "solvers")
+PACKAGE_FOLDERS = tuple(sorted(link.name for link in (REPO / "src" / "optagent").iterdir() if link.is_symlink()))
 DATA_SUFFIXES = {".md", ".json", ".yaml", ".j2"}
 
 
