@@ -1,8 +1,8 @@
 """The problem kind (hence the solver target) for every strategy, without an extra model call.
 
-The kind comes from the first source that has one: the five-element formulation's `kind`,
-the expert reading's, the benchmark's own (CP-Bench, LogiOR), else a classifier over the
-statement's words. The classifier only has to keep nonlinear and constraint problems away
+The kind comes from the first source that has one: the benchmark's own (CP-Bench, LogiOR:
+given, so never overridden by a guess), the five-element formulation's `kind`, the expert
+reading's, else a classifier over the statement's words. The classifier only has to keep nonlinear and constraint problems away
 from linear-only solvers: routing a linear problem to SCIP costs nothing (SCIP solves LPs
 and MILPs exactly), routing a nonlinear one to HiGHS costs a crash. So it leans nonlinear.
 On OptiBench's 605 problems it marks 154 of 183 nonlinear ones and 24 of 422 linear ones.
@@ -64,11 +64,13 @@ def classify(text: str) -> ProblemKind:
 
 
 def problem_kind(state: AttemptState) -> ProblemKind:
-    """The kind from the formulation, the expert reading, the benchmark, else the classifier."""
+    """The kind the problem states (its benchmark's metadata), else the formulation's, the
+    expert reading's, else the classifier's. A stated kind is input, the others are guesses:
+    a model that reads a CP-Bench puzzle as a MILP must not send it to a MILP solver."""
     stated = (
+        state.problem.kind,
         state.formulation.kind if state.formulation else None,
         state.understanding.kind if state.understanding else None,
-        state.problem.kind,
     )
     return next((kind for kind in stated if kind is not None), None) or classify(state.problem.text)
 

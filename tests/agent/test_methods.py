@@ -242,6 +242,17 @@ async def test_satisfaction_samples_vote_by_their_canonical_solution(sandbox) ->
     assert answer.values["x"] == 4 and not answer.vote.tie_broken_by_judge
 
 
+async def test_a_stated_kind_wins_over_the_models_reading(sandbox) -> None:
+    """A benchmark's stated kind is input: a reading and formulation that call the CP problem a
+    MILP (a small model's common slip) must not send it to Pyomo."""
+    problem = Problem(id="cp", text=CP_TEXT, kind=ProblemKind.CP_SATISFACTION, targets=Targets())
+    misread = {step: reply | {"kind": "milp"} for step, reply in CP_MODELING.items() if isinstance(reply, dict)}
+    script = ScriptedModel(write_code=_cp_program(4, 3, True), verify="[[OK]]", explain="x=4, y=3.", **misread)
+    answer = await solve(problem, roles=script.roles(), sandbox=sandbox, settings=ONE)
+    assert answer.target == "cpmpy" and "cpmpy" in script.prompts["write_code"][0]
+    assert answer.values["x"] == 4 and script.calls["verify"] == 1, "CP problems get self-verification"
+
+
 # --- CP-Bench's self-verification and prompt levels
 
 
