@@ -31,7 +31,6 @@ TARGET_FOR_KIND: dict[ProblemKind, str] = {
     ProblemKind.CP_OPTIMIZATION: "cpmpy",
 }
 CP_KINDS = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION})
-CP_TARGETS = frozenset({"cpmpy", "cpsat", "minizinc"})
 _UNITS = r"(?:feet|foot|ft|meters?|metres?|miles?|yards?|kilometers?|km|inch(?:es)?|cm|m)\b"
 
 _NONLINEAR = re.compile(
@@ -80,9 +79,16 @@ def choose_target(state: AttemptState, chosen: str | None) -> str:
     return chosen or TARGET_FOR_KIND[problem_kind(state)]
 
 
+def is_cp_target(name: str | None) -> bool:
+    """A target that writes constraint programs: one whose kinds include a CP kind."""
+    from optagent.solvers.targets import TARGETS, get_target
+
+    return name in TARGETS and bool(get_target(name).kinds & CP_KINDS)
+
+
 def is_cp(state: AttemptState) -> bool:
     """A constraint-programming problem: a CP target, or a CP kind."""
-    return (state.target in CP_TARGETS) if state.target else problem_kind(state) in CP_KINDS
+    return is_cp_target(state.target) if state.target else problem_kind(state) in CP_KINDS
 
 
 _OUT_OF_CLASS = re.compile(

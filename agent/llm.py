@@ -30,9 +30,9 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def system_template(settings: AgentSettings, target: object) -> str:
     """The system prompt: CP-Bench's prompt level for a step that writes CP code, else the usual one."""
-    from optagent.agent.kind import CP_TARGETS
+    from optagent.agent.kind import is_cp_target
 
-    return f"cp/{settings.cp_prompt}" if getattr(target, "name", None) in CP_TARGETS else "system"
+    return f"cp/{settings.cp_prompt}" if is_cp_target(getattr(target, "name", None)) else "system"
 
 
 def sampling_for(model: Model, settings: AgentSettings, temperature: float | None = None) -> dict[str, object]:
