@@ -280,7 +280,6 @@ class ChatSession:
         self._graph: CompiledStateGraph[ChatState, ChatContext, ChatInput, ChatState] | None = None
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = asyncio.Lock()
-        self._turn_locks: dict[str, asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -335,28 +334,26 @@ class ChatSession:
         """Each finished agent step as it happens, then the new turn (also stored).
 
         Cancelling the iteration (a stop button, Ctrl-C) stores a "stopped" turn, so the
-        message is not lost and the conversation goes on. One turn of a conversation runs at a
-        time: a message sent while a stopped turn is still being stored waits for it.
+        message is not lost and the conversation goes on.
         """
         assert self._graph is not None, "use ChatSession as `async with`"
         request = Request(message=message, data=data)
         context = ChatContext(roles=roles, model=model, sandbox=await self.sandbox(), settings=self.settings)
         config = self._config(conversation)
         finished = False
-        async with self._turn_locks.setdefault(conversation, asyncio.Lock()):
-            try:
-                async for item in self._graph.astream(
-                    {"request": request.model_dump(mode="json")}, config, context=context, stream_mode="custom"
-                ):
-                    if isinstance(item, Turn):
-                        finished = True
-                        yield item
-                    elif is_agent_event(item):
-                        yield item
-            except (asyncio.CancelledError, GeneratorExit):
-                if not finished:
-                    await self._stopped(conversation, request, model)
-                raise
+        try:
+            async for item in self._graph.astream(
+                {"request": request.model_dump(mode="json")}, config, context=context, stream_mode="custom"
+            ):
+                if isinstance(item, Turn):
+                    finished = True
+                    yield item
+                elif is_agent_event(item):
+                    yield item
+        except (asyncio.CancelledError, GeneratorExit):
+            if not finished:
+                await self._stopped(conversation, request, model)
+            raise
 
     async def _stopped(self, conversation: str, request: Request, model: str) -> None:
         assert self._graph is not None

@@ -334,13 +334,8 @@ def build_page(chat: WebChat) -> gr.Blocks:
         )
 
         page.load(chat.load, inputs=[conversation], outputs=[conversation, chatbot, model, notice, downloads])
-        # always_last: a message sent while a stopped answer is still winding down runs after it
-        # (the default, once, drops it); during an answer the box is locked, so nothing queues.
         running = box.submit(
-            chat.send,
-            inputs=[box, chatbot, model, conversation],
-            outputs=[chatbot, box, downloads, notice, model],
-            trigger_mode="always_last",
+            chat.send, inputs=[box, chatbot, model, conversation], outputs=[chatbot, box, downloads, notice, model]
         )
         stop.click(chat.stopped, inputs=[chatbot], outputs=[chatbot, box], cancels=[running])
         new.click(chat.new_conversation, outputs=[conversation, chatbot, downloads])
