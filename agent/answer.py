@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from optagent.agent.formulation import Formulation, Understanding
 from optagent.core.types import CallRecord, ExecResult, Language, Prediction, Problem
 
-Trigger = Literal["first", "repair", "recode", "reformulate", "verify"]
+Trigger = Literal["first", "repair", "rewrite", "recode", "reformulate", "verify"]
 Finding = Literal[
     "ok", "no_code", "crash", "no_result", "timeout", "infeasible", "unbounded", "suspicious", "ignores_problem"
 ]

@@ -2,7 +2,8 @@
 
     START ─Send×K─► attempt ─► vote ─► answer ─► END
     attempt:  [understand] → [formulate] → write_code → execute → diagnose
-              diagnose → repair → execute            (code fault, repair rounds left)
+              diagnose → repair → execute            (code fault, repair rounds left;
+                                                      a fix handed back unchanged: rewrite once)
               diagnose → judge → formulate | repair  (every run, where the strategy judges)
               diagnose → verify → execute            (a clean CP run, self-verification fixed it)
               diagnose → write_code                  (the program ignores the problem, once)
@@ -42,7 +43,7 @@ from optagent.agent.nodes.understand import understand
 from optagent.agent.nodes.verify import verify
 from optagent.agent.nodes.vote import vote
 from optagent.agent.nodes.write_code import write_code
-from optagent.agent.progress import stop_reason
+from optagent.agent.progress import rewrite_due, stop_reason
 from optagent.agent.state import AttemptOutput, AttemptState, SolveInput, SolveState
 
 
@@ -83,6 +84,8 @@ def after_diagnose(
 ) -> Literal["write_code", "repair", "judge", "verify", "finish"]:
     assert state.diagnosis is not None
     plan = settings.plan
+    if rewrite_due(state, settings):
+        return "repair"
     if stop_reason(state, settings):
         return "finish"
     if state.diagnosis.finding == "ok" and verifies(state, settings):

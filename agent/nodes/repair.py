@@ -2,6 +2,8 @@
 
 A repair after a crash counts against `max_repairs`; a recode after the judge blamed the
 code counts as that judge round (`max_judge_rounds`) instead, so every way in is bounded.
+A repair that handed its program back unchanged is followed by one rewrite: the same
+prompt without the program, so the coder writes it anew (`agent/progress.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from optagent.agent.answer import exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.kind import retarget
 from optagent.agent.llm import ask, extract_code
+from optagent.agent.progress import returned_unchanged
 from optagent.agent.state import AttemptState
 from optagent.core.types import Role
 
@@ -26,6 +29,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
     # A recode follows the judge's verdict of this very round (diagnose clears the verdict
     # every round), so a recoded program that then crashes is repaired, and counted, as any.
     recoding = state.verdict is not None and state.verdict.blame == "code"
+    rewriting = not recoding and returned_unchanged(state.rounds)
     feedback = state.feedback if recoding else (state.diagnosis.detail if state.diagnosis else "")
     if switched:
         feedback += f"\n\nThe {state.target} solver cannot take this model; rewrite the program for {target.name}."
@@ -38,6 +42,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         problem=state.problem.text,
         formulation=state.formulation,
         code=state.code or "(no program was written)",
+        rewrite=rewriting,
         feedback=feedback,
         target=target,
         language=target.language.value,
@@ -49,7 +54,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         "target": target.name,
         "code": code,
         "feedback": "",
-        "trigger": "recode" if recoding else "repair",
+        "trigger": "recode" if recoding else "rewrite" if rewriting else "repair",
         "repairs": state.repairs + (0 if recoding else 1),
         "calls": [output.record],
         "notes": [] if code else ["repair: the reply contained no program"],

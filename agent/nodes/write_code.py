@@ -1,8 +1,8 @@
 """Write the program for the chosen target, from the formulation when there is one.
 
-The target is the user's choice, else the one suited to the problem kind: the
-formulation's kind, else the expert reading's, else the benchmark's, else a classifier
-over the statement (`agent/kind.py`).
+The target is the user's choice, else the one suited to the problem kind: the kind the
+problem states (the benchmark's), else the formulation's, else the expert reading's, else a
+classifier over the statement (`agent/kind.py`).
 """
 
 from __future__ import annotations

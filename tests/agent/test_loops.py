@@ -6,7 +6,7 @@ import pytest
 
 from optagent.agent import AgentSettings, AnswerOutcome, solve
 from testing.scripted import ScriptedModel
-from testing.workshop import GOOD, INFEASIBLE, MODELING, WORKSHOP, crashing, pyomo_program
+from testing.workshop import ACCEPT, GOOD, INFEASIBLE, MODELING, WORKSHOP, crashing, pyomo_program
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -21,11 +21,32 @@ async def test_crashing_recodes_after_a_judge_verdict_are_bounded(sandbox) -> No
     assert script.calls["judge"] == 1 and script.calls["repair"] == 4, "one recode, then max_repairs repairs"
 
 
-async def test_the_same_program_twice_stops_the_repairs(sandbox) -> None:
+async def test_the_same_program_twice_stops_the_repairs_after_one_rewrite(sandbox) -> None:
     same = crashing(1)[0]
     script = ScriptedModel(write_code=same, repair=same, **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
-    assert len(answer.rounds) == 2 and script.calls["repair"] == 1
+    assert [r.trigger for r in answer.rounds] == ["first", "repair", "rewrite"] and script.calls["repair"] == 2
+    assert "stopped: no progress: the same program was written again" in answer.attempts[0].notes
+
+
+async def test_a_repair_handed_back_unchanged_is_written_anew_without_the_program(sandbox) -> None:
+    same = crashing(1)[0]
+    script = ScriptedModel(write_code=same, repair=[same, GOOD], judge=ACCEPT, **MODELING)
+    answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
+    assert answer.outcome is AnswerOutcome.SOLVED and answer.objective == pytest.approx(4100)
+    assert [r.trigger for r in answer.rounds][:3] == ["first", "repair", "rewrite"]
+    edit, rewrite = script.prompts["repair"]
+    assert "broken_0 = undefined_name_0" in edit and "did not work. Fix it." in edit
+    assert "broken_0 = undefined_name_0 + 1\n" not in rewrite.split("# What went wrong")[0], "the program is not shown"
+    assert "returned the same program" in rewrite and "undefined_name_0" in rewrite, "the error is"
+
+
+async def test_a_rewrite_is_tried_once_per_sample(sandbox) -> None:
+    first, second = crashing(2)
+    script = ScriptedModel(write_code=first, repair=[first, second, second], **MODELING)
+    settings = AgentSettings(samples=1, max_repairs=5)
+    answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
+    assert [r.trigger for r in answer.rounds] == ["first", "repair", "rewrite", "repair"], "no second rewrite"
     assert "stopped: no progress: the same program was written again" in answer.attempts[0].notes
 
 

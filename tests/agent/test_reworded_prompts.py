@@ -23,7 +23,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 # The sentence of each template that the scripted helpers once recognised the step by.
 SENTENCES = {
     "understand": "Read this optimization problem as an expert would",
-    "formulate": "five-element formulation",
+    "formulate": "formulation: Sets",
     "write_code": "Write a complete",
     "repair": "did not work. Fix it.",
     "judge": "Review a solution attempt",
