@@ -3,11 +3,14 @@ sandbox's program process (a fork of the zygote, the solvers already imported), 
 solution read back from the solver objects they leave behind.
 
 The report carries the program's error as one line naming the cause, the line of the
-program it points at, and a traceback trimmed to the program's own frames.
+program it points at, and a traceback trimmed to the program's own frames. A missing
+attribute names the object's closest ones (`cp.Sum`: did you mean sum?), which Python 3.11
+does not do for modules: a coder repairing the program gets the fix, not only the fault.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 import traceback
@@ -29,6 +32,28 @@ def _missing_module(error: ModuleNotFoundError) -> str:
     return f"ModuleNotFoundError: No module named '{error.name}' — not installed in the sandbox"
 
 
+def _loose(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+def did_you_mean(error: BaseException) -> str:
+    """For an attribute its object lacks, the object's public names closest to it, case and
+    underscores aside (`cp.all_different` → AllDifferent), as "; did you mean ...?"."""
+    obj, name = getattr(error, "obj", None), getattr(error, "name", None)
+    if not isinstance(error, AttributeError) or obj is None or not name:
+        return ""
+    try:
+        names = [n for n in dir(obj) if not n.startswith("_")]
+    except Exception:  # an object whose __dir__ fails has no suggestions
+        return ""
+    by_loose: dict[str, str] = {}
+    for public in names:
+        by_loose.setdefault(_loose(public), public)
+    wanted = _loose(name)
+    close = [wanted] if wanted in by_loose else difflib.get_close_matches(wanted, list(by_loose), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(by_loose[c] for c in close)}?" if close else ""
+
+
 def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
     """One-line message, the program line it points at, and the program's own frames."""
     if isinstance(error, SyntaxError) and (error.filename or "").endswith(program):
@@ -42,6 +67,7 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
     else:
         detail = first_line(str(error))
         message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+        message += did_you_mean(error)
     if line is not None and "line" not in message:
         message += f" (line {line})"
     trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))

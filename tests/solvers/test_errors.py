@@ -36,6 +36,19 @@ async def test_exception_inside_a_library_points_at_the_calling_line(sandbox):
     assert result.error.startswith("JSONDecodeError: ") and result.error_line == 3
 
 
+async def test_a_missing_attribute_names_the_closest_ones(sandbox):
+    result = await sandbox.run("import cpmpy as cp\n\nx = cp.intvar(0, 3)\ncp.Sum([x])\n")
+    assert result.error == "AttributeError: module 'cpmpy' has no attribute 'Sum'; did you mean sum? (line 4)"
+    camel = await sandbox.run("import cpmpy as cp\ncp.all_different([])\n")
+    assert "'all_different'; did you mean AllDifferent?" in camel.error, "a match up to case and underscores alone"
+    method = await sandbox.run("import cpmpy as cp\ncp.Model().Maximize(1)\n")
+    assert "did you mean maximize?" in method.error
+    typo = await sandbox.run("import cpmpy as cp\ncp.intvr(0, 3)\n")
+    assert "did you mean intvar" in typo.error
+    nothing_close = await sandbox.run("import json\njson.zzzqqq\n")
+    assert nothing_close.error == "AttributeError: module 'json' has no attribute 'zzzqqq' (line 2)"
+
+
 async def test_sys_exit_codes(sandbox):
     ok = await sandbox.run("import sys\nprint('bye')\nsys.exit(0)\n")
     failed = await sandbox.run("import sys\nsys.exit(2)\n")
