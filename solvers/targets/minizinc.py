@@ -115,12 +115,14 @@ class MiniZincLanguage(ProgramLanguage):
         try:
             reading, output = MiniZincTarget().solve_file(workdir / self.file_name, data, timeout_s)
         except MiniZincFailure as failure:
+            lines = code.splitlines()
+            quoted = lines[failure.line - 1].strip() if failure.line and failure.line <= len(lines) else ""
             return ProgramReport(
                 exit_code=1,
                 error_type="MiniZincError",
-                error=first_line(str(failure)),
+                error=first_line(str(failure)) + (f" (line {failure.line})" if failure.line else ""),
                 error_line=failure.line,
-                traceback=str(failure),
+                traceback=str(failure) + (f"\nline {failure.line}: {quoted}" if quoted else ""),
             )
         except Exception as error:
             return ProgramReport(

@@ -192,6 +192,7 @@ async def test_minizinc_type_error_is_an_error_result(sandbox):
     result = await sandbox.run('var 0..10: x;\nconstraint x + "a" <= 7;\nsolve satisfy;\n', Language.MINIZINC)
     assert result.termination == Termination.ERROR
     assert result.error.startswith("MiniZinc type error") and result.error_line == 2
+    assert result.error.endswith("(line 2)") and 'line 2: constraint x + "a" <= 7;' in result.traceback
 
 
 async def test_gurobipy_missing_is_a_clear_error(sandbox):
