@@ -47,8 +47,8 @@ def did_you_mean(error: BaseException) -> str:
     except Exception:  # an object whose __dir__ fails has no suggestions
         return ""
     by_loose: dict[str, str] = {}
-    for public in names:
-        by_loose.setdefault(_loose(public), public)
+    for public in sorted(names, key=lambda n: -difflib.SequenceMatcher(None, name, n).ratio()):
+        by_loose.setdefault(_loose(public), public)  # of NewIntVar and new_int_var, the one nearer the asked spelling
     wanted = _loose(name)
     close = [wanted] if wanted in by_loose else difflib.get_close_matches(wanted, list(by_loose), n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(by_loose[c] for c in close)}?" if close else ""

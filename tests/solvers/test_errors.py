@@ -45,6 +45,8 @@ async def test_a_missing_attribute_names_the_closest_ones(sandbox):
     assert "did you mean maximize?" in method.error
     typo = await sandbox.run("import cpmpy as cp\ncp.intvr(0, 3)\n")
     assert "did you mean intvar" in typo.error
+    spelled = await sandbox.run("from ortools.sat.python import cp_model\ncp_model.CpModel().new_real_var(0, 1, 'x')\n")
+    assert "did you mean new_interval_var or new_bool_var or new_int_var?" in spelled.error, "in the asked spelling"
     nothing_close = await sandbox.run("import json\njson.zzzqqq\n")
     assert nothing_close.error == "AttributeError: module 'json' has no attribute 'zzzqqq' (line 2)"
 
