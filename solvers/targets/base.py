@@ -125,6 +125,11 @@ def first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def at_line(message: str, line: int | None) -> str:
+    """The message with the program line it points at, unless it already names one."""
+    return f"{message} (line {line})" if line is not None and "line" not in message else message
+
+
 def number(value: Any) -> float | int | None:
     """A plain JSON number from a solver value (numpy scalars, bools, Fractions), or None."""
     if isinstance(value, numbers.Integral):

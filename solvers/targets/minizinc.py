@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from optagent.core.types import Language, ProblemKind, SolutionStatus
-from optagent.solvers.targets.base import MAX_VALUES, ProgramLanguage, RunScope, Target, first_line, number
+from optagent.solvers.targets.base import MAX_VALUES, ProgramLanguage, RunScope, Target, at_line, first_line, number
 from optagent.solvers.wire import ProgramReport, Reading
 
 _STATUS = {
@@ -120,7 +120,7 @@ class MiniZincLanguage(ProgramLanguage):
             return ProgramReport(
                 exit_code=1,
                 error_type="MiniZincError",
-                error=first_line(str(failure)) + (f" (line {failure.line})" if failure.line else ""),
+                error=at_line(first_line(str(failure)), failure.line),
                 error_line=failure.line,
                 traceback=str(failure) + (f"\nline {failure.line}: {quoted}" if quoted else ""),
             )

@@ -20,7 +20,7 @@ from typing import Any
 from optagent.core.types import Language
 from optagent.solvers.introspect import read_solution
 from optagent.solvers.targets import all_targets
-from optagent.solvers.targets.base import ProgramLanguage, RunScope, first_line
+from optagent.solvers.targets.base import ProgramLanguage, RunScope, at_line, first_line
 from optagent.solvers.wire import ProgramReport
 
 
@@ -68,8 +68,7 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
         detail = first_line(str(error))
         message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
         message += did_you_mean(error)
-    if line is not None and "line" not in message:
-        message += f" (line {line})"
+    message = at_line(message, line)
     trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
     trace += "".join(traceback.format_exception_only(type(error), error))
     return first_line(message), line, trace
