@@ -5,7 +5,8 @@ code repair with the traceback; a timeout, an infeasible or unbounded model, or 
 suspicious result goes to the judge, which decides whether the formulation or the code is
 wrong. Suspicious means: a requested output missing, an objective of exactly 0, every
 variable 0, a variable at a huge value (a missing constraint hidden by a big-M or default
-bound), or every variable with a finite upper bound in the formulation sitting at that
+bound), a fractional value of an integer variable or of a continuous one that counts whole
+things ("the number of buses", no unit), or every variable with a finite upper bound in the formulation sitting at that
 bound (no resource constraint binds: usually one is missing). A vertex solution has many
 variables at bounds, so the last rule looks only at upper bounds of non-binary variables
 and fires only when all of at least two sit there.
@@ -68,7 +69,26 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     if huge:
         return f"{huge[0]} = {numeric[huge[0]]:g}: a value this large usually means a missing constraint"
     if state.formulation is not None:
-        return _all_at_upper_bounds(state.formulation, numeric)
+        return _fractional_count(state.formulation, numeric) or _all_at_upper_bounds(state.formulation, numeric)
+    return None
+
+
+_COUNTS = re.compile(r"^(?:the )?(?:number|count) of\b|\bhow many\b", re.IGNORECASE)
+_NO_UNIT = frozenset({"", "none", "count", "units", "unit"})
+
+
+def _fractional_count(formulation: Formulation, values: dict[str, float]) -> str | None:
+    """A fractional value of a variable the formulation makes integer (the program did not),
+    or of a continuous one whose text counts whole things ("number of buses", no unit)."""
+    variables = {v.name: v for v in formulation.variables}
+    for name, value in values.items():
+        variable = variables.get(name.split("[", 1)[0])
+        if variable is None or abs(value - round(value)) <= 1e-6:
+            continue
+        if variable.domain is not Domain.CONTINUOUS:
+            return f"{name} = {value:g}, but the formulation makes it {variable.domain.value}: the program must too"
+        if _COUNTS.search(variable.text.strip()) and variable.unit.strip().lower() in _NO_UNIT:
+            return f"{name} = {value:g}, yet it is the {variable.text.strip()}: a count of whole things is integer"
     return None
 
 
@@ -119,12 +139,14 @@ _PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
 
 
 _COMMENT = re.compile(r"(^|\s)[#%]\s.*$", re.MULTILINE)  # Python and MiniZinc comments
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'")  # one-line string literals
 
 
 def left_placeholders(code: str, cheat_sheet: str) -> list[str]:
     """The cheat sheet's `<...>` placeholders that a program still holds outside its comments
-    (it copied the skeleton; a copied comment line is harmless)."""
-    live = _COMMENT.sub(r"\1", code)
+    and strings (it copied the skeleton; a copied comment line or `Model("<name>")` is
+    harmless)."""
+    live = _COMMENT.sub(r"\1", _STRING.sub('""', code))
     return sorted({p for p in _PLACEHOLDER.findall(cheat_sheet) if p in live})
 
 

@@ -78,6 +78,9 @@ class Target:
     description: ClassVar[str] = ""
     missing_message: ClassVar[str | None] = None
     """The error shown when a program imports the package and it is not installed."""
+    fixes: ClassVar[tuple[tuple[re.Pattern[str], str], ...]] = ()
+    """Faults of the package's API that programs commonly make: a pattern of the error's
+    message and the fix to name after it, for an error raised inside the first package."""
 
     @property
     def language(self) -> Language:
@@ -125,9 +128,17 @@ def first_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def fix(target: Target, message: str) -> str:
+    """The fix `target` names for an error message, or ""."""
+    return next((f"; {text}" for pattern, text in target.fixes if pattern.search(message)), "")
+
+
+_NAMES_A_LINE = re.compile(r"\bline \d", re.IGNORECASE)
+
+
 def at_line(message: str, line: int | None) -> str:
     """The message with the program line it points at, unless it already names one."""
-    return f"{message} (line {line})" if line is not None and "line" not in message else message
+    return f"{message} (line {line})" if line is not None and not _NAMES_A_LINE.search(message) else message
 
 
 def number(value: Any) -> float | int | None:

@@ -6,6 +6,7 @@ steered to the default OR-Tools backend; `.mzn` programs use the `minizinc` targ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
@@ -45,6 +46,12 @@ class CPMpyTarget(Target):
     program_language = PYTHON
     kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
     packages = ("cpmpy", "ortools")
+    fixes = (
+        (
+            re.compile("IntVar (?:lower|upper)bound must be integer"),
+            "cp.intvar(lb, ub) takes two integer bounds, both given: cp.intvar(0, 100)",
+        ),
+    )
     description = "CPMpy constraint models solved with OR-Tools CP-SAT"
 
     def preload(self) -> None:

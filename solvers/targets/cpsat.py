@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
@@ -46,6 +47,12 @@ class CPSATTarget(Target):
     program_language = PYTHON
     kinds = frozenset({ProblemKind.CP_SATISFACTION, ProblemKind.CP_OPTIMIZATION, ProblemKind.MILP})
     packages = ("ortools",)
+    fixes = (
+        (
+            re.compile("incompatible constructor arguments"),
+            "new_int_var(lb, ub, name) takes two integer bounds (no None, no float)",
+        ),
+    )
     description = "Google OR-Tools CP-SAT (integer constraint programming)"
 
     def preload(self) -> None:

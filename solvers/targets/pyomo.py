@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
@@ -93,6 +94,26 @@ class PyomoTarget(Target):
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP})
     packages = ("pyomo", "highspy")
     description = "Pyomo modelling with the HiGHS solver (LP, MILP, convex QP)"
+    fixes = (
+        (
+            re.compile("strict inequality"),
+            (
+                "write <= or >= instead: x > 0 becomes a lower bound (bounds=(1e-6, None)), "
+                "or no constraint when the domain already keeps x nonnegative"
+            ),
+        ),
+        (
+            re.compile("does not have a proper value"),
+            "pyo.Constraint(expr=...) takes a relation: two expressions joined by <=, >= or ==",
+        ),
+        (
+            re.compile("Set operator to a non-Set"),
+            (
+                "the positional arguments of pyo.Var(...) are Sets to index it by, never variables: "
+                "a single variable is pyo.Var(domain=...)"
+            ),
+        ),
+    )
 
     def preload(self) -> None:
         _solve_small(("appsi_highs", "highs"))

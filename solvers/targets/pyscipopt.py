@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from optagent.core.types import ProblemKind, SolutionStatus
@@ -40,6 +41,22 @@ class PySCIPOptTarget(Target):
     kinds = frozenset({ProblemKind.LP, ProblemKind.MILP, ProblemKind.NLP, ProblemKind.MINLP})
     packages = ("pyscipopt",)
     description = "PySCIPOpt with SCIP (nonlinear, MINLP, also LP and MILP)"
+    fixes = (
+        (
+            re.compile(r"for \+=: '\S*Expr' and '\S*Term'"),
+            (
+                "quicksum takes an iterable (quicksum(c[i] * x[i] for i in I)); "
+                "a sum of a few terms needs no quicksum: 2 * x + 3 * y"
+            ),
+        ),
+        (
+            re.compile(r"requires Expr or number but got type \w+Expr"),
+            (
+                "setObjective takes a linear expression: for a nonlinear objective add a variable z "
+                "(lb=None), setObjective(z), and addCons(z >= <expression>) when minimizing (z <= when maximizing)"
+            ),
+        ),
+    )
 
     def preload(self) -> None:
         import pyscipopt

@@ -5,7 +5,8 @@ solution read back from the solver objects they leave behind.
 The report carries the program's error as one line naming the cause, the line of the
 program it points at, and a traceback trimmed to the program's own frames. A missing
 attribute names the object's closest ones (`cp.Sum`: did you mean sum?), which Python 3.11
-does not do for modules: a coder repairing the program gets the fix, not only the fault.
+does not do for modules, and a fault of a solver API that programs commonly make names its
+fix (`Target.fixes`): a coder repairing the program gets the fix, not only the fault.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from optagent.core.types import Language
 from optagent.solvers.introspect import read_solution
 from optagent.solvers.targets import all_targets
-from optagent.solvers.targets.base import ProgramLanguage, RunScope, at_line, first_line
+from optagent.solvers.targets.base import ProgramLanguage, RunScope, at_line, first_line, fix
 from optagent.solvers.wire import ProgramReport
 
 
@@ -63,15 +64,25 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(program)]
     line = frames[-1].lineno if frames else None
     if isinstance(error, ModuleNotFoundError):
-        message = _missing_module(error)
+        message = first_line(_missing_module(error))
     else:
         detail = first_line(str(error))
         message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-        message += did_you_mean(error)
+        message += did_you_mean(error) + known_fix(error, message)
     message = at_line(message, line)
     trace = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
     trace += "".join(traceback.format_exception_only(type(error), error))
-    return first_line(message), line, trace
+    return message, line, trace
+
+
+def known_fix(error: BaseException, message: str) -> str:
+    """The fix a target names for a fault raised inside its package (`Target.fixes`), or ""."""
+    frames = traceback.extract_tb(error.__traceback__)
+    raised_in = frames[-1].filename.replace("\\", "/") if frames else ""
+    for target in all_targets():
+        if target.packages and f"{target.packages[0]}/" in raised_in:
+            return fix(target, message)
+    return ""
 
 
 class PythonLanguage(ProgramLanguage):

@@ -63,6 +63,10 @@ def test_a_program_that_ignores_the_statement_is_recognised() -> None:
     kept_comment = "# every number of the problem, named: <name> = <number from the problem>\nneed = 400 * 12"
     assert ignores_problem(LIMOUSINES, kept_comment, sheet) is None, "a skeleton's comment copied is harmless"
     assert ignores_problem(LIMOUSINES, "m.<decision_1> = 400 * 12", sheet).startswith("the program still holds")
+    named = 'm = Model("<name>")  # the name of a model is harmless\nneed = 400 * 12'
+    assert ignores_problem(LIMOUSINES, named, get_target("pyscipopt").cheat_sheet) is None, "a placeholder in a string"
+    escaped = "print('it\\'s <decision>') ; m.<decision_1> = 400 * 12"
+    assert ignores_problem(LIMOUSINES, escaped, sheet).startswith("the program still holds"), "code after a string"
     sheet = "m.cap = pyo.Constraint(expr=4 * m.x + 3 * m.y <= 240)"
     assert ignores_problem(LIMOUSINES, "a = 4\nb = 3 * 240", sheet).startswith("it is the cheat sheet's example")
 

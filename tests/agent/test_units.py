@@ -76,6 +76,28 @@ def test_diagnosis_suspects_huge_values_and_unbound_resources() -> None:
     assert diagnosis_of(_state(single, formulation=capped)).finding == "ok"
 
 
+def test_diagnosis_suspects_fractional_counts() -> None:
+    ok = ExecResult(termination=Termination.OK, solution_status=SolutionStatus.OPTIMAL, objective=29.0)
+    formulation = Formulation(
+        objective=Objective(sense="minimize"),
+        variables=[
+            Variable(name="limo", text="number of limousines to use"),
+            Variable(name="hours", text="number of hours worked", unit="hours"),
+            Variable(name="trucks", domain=Domain.INTEGER, indexed_by=["depots"], text="trucks sent"),
+        ],
+    )
+    counted = ok.model_copy(update={"values": {"limo": 20.289855, "hours": 3.5, "trucks[a]": 2.0}})
+    assert diagnosis_of(_state(counted, formulation=formulation)).detail == (
+        "limo = 20.2899, yet it is the number of limousines to use: a count of whole things is integer"
+    )
+    undeclared = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[b]": 1.5}})
+    assert diagnosis_of(_state(undeclared, formulation=formulation)).detail == (
+        "trucks[b] = 1.5, but the formulation makes it integer: the program must too"
+    )
+    measured = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[a]": 2.0000000001}})
+    assert diagnosis_of(_state(measured, formulation=formulation)).finding == "ok", "hours have a unit; ints pass"
+
+
 def test_named_outputs_match_loosely() -> None:
     result = ExecResult(
         termination=Termination.OK, printed_json={"number_of_tables": 30, "Profit": 4100}, values={"z": 1}

@@ -51,6 +51,51 @@ async def test_a_missing_attribute_names_the_closest_ones(sandbox):
     assert nothing_close.error == "AttributeError: module 'json' has no attribute 'zzzqqq' (line 2)"
 
 
+COMMON_FAULTS = {
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.x = pyo.Var()\nm.c = pyo.Constraint(expr=m.x > 0)\n": (
+        "strict inequality",
+        "write <= or >= instead: x > 0 becomes a lower bound",
+    ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.x = pyo.Var()\nm.c = pyo.Constraint(expr=10 * m.x)\n": (
+        "does not have a proper value",
+        "pyo.Constraint(expr=...) takes a relation",
+    ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.a = pyo.Var()\nm.x = pyo.Var(m.a)\n": (
+        "Set operator",
+        "the positional arguments of pyo.Var(...) are Sets to index it by",
+    ),
+    "from pyscipopt import Model, quicksum\nm = Model()\nx, y = m.addVar(), m.addVar()\nm.setObjective(quicksum(2 * x + 3 * y))\n": (
+        "unsupported operand",
+        "quicksum takes an iterable",
+    ),
+    "from pyscipopt import Model\nm = Model()\nx, y = m.addVar(), m.addVar()\nm.setObjective(x / y)\n": (
+        "requires Expr or number",
+        "setObjective takes a linear expression",
+    ),
+    "from ortools.sat.python import cp_model\ncp_model.CpModel().new_int_var(0, None, 'x')\n": (
+        "incompatible constructor arguments",
+        "new_int_var(lb, ub, name) takes two integer bounds",
+    ),
+    "import cpmpy as cp\ncp.intvar(0, None)\n": (
+        "upperbound must be integer",
+        "cp.intvar(lb, ub) takes two integer bounds",
+    ),
+}
+
+
+@pytest.mark.parametrize("program", COMMON_FAULTS)
+async def test_a_common_fault_of_a_solver_api_names_its_fix(sandbox, program):
+    fault, fix = COMMON_FAULTS[program]
+    result = await sandbox.run(program)
+    assert fault in result.error and f"; {fix}" in result.error, result.error
+    assert result.error.endswith(f"(line {program.count(chr(10))})"), "the fix comes before the line, on one line"
+
+
+async def test_a_fault_raised_outside_the_package_names_no_fix(sandbox):
+    result = await sandbox.run("import pyomo.environ\nraise ValueError('a strict inequality of my own')\n")
+    assert result.error == "ValueError: a strict inequality of my own (line 2)"
+
+
 async def test_sys_exit_codes(sandbox):
     ok = await sandbox.run("import sys\nprint('bye')\nsys.exit(0)\n")
     failed = await sandbox.run("import sys\nsys.exit(2)\n")
