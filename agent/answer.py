@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from optagent.agent.formulation import Formulation, Understanding
-from optagent.core.types import CallRecord, ExecResult, Language, Prediction, Problem
+from optagent.core.types import CallRecord, ExecResult, Language, Prediction, Problem, ProblemKind
 
 Trigger = Literal["first", "repair", "rewrite", "recode", "reformulate", "verify"]
 Finding = Literal[
@@ -120,6 +120,12 @@ def requested_outputs(problem: Problem) -> list[str]:
 def exact_outputs(problem: Problem) -> bool:
     """CP-Bench's grader fails any printed key it did not ask for, so its keys must be the whole output."""
     return bool(problem.targets.decision_variables)
+
+
+def asks_any_solution(problem: Problem) -> bool:
+    """The problem states that it has no objective (a constraint satisfaction problem): any
+    solution that meets every condition answers it. Stated, so no model's guess overrides it."""
+    return problem.kind is ProblemKind.CP_SATISFACTION or problem.targets.is_optimization is False
 
 
 def named_outputs(result: ExecResult | None, keys: list[str]) -> dict[str, Any]:

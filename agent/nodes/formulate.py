@@ -1,4 +1,7 @@
-"""LLMOPT's five-element formulation, written fresh or rewritten after the judge blamed it."""
+"""LLMOPT's five-element formulation, written fresh or rewritten after the judge blamed it.
+
+A problem that states it has no objective (`asks_any_solution`) gets sense "none" whatever
+the reply says: the coder must not invent an objective for a satisfaction problem."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from optagent.agent.answer import asks_any_solution
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Formulation
 from optagent.agent.llm import ask_structured
@@ -26,8 +30,12 @@ async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[s
         understanding=state.understanding,
         feedback=state.feedback if reformulating else "",
         previous=state.formulation.model_dump_json(indent=1) if reformulating and state.formulation else "",
+        any_solution=asks_any_solution(state.problem),
         revision=state.previous,
     )
+    if formulation is not None and asks_any_solution(state.problem):
+        objective = formulation.objective.model_copy(update={"sense": "none"})
+        formulation = formulation.model_copy(update={"objective": objective})
     update: dict[str, Any] = {"calls": calls, "notes": notes, "feedback": ""}
     if formulation is not None or not reformulating:
         update["formulation"] = formulation

@@ -12,7 +12,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import exact_outputs, requested_outputs
+from optagent.agent.answer import asks_any_solution, exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.kind import retarget
 from optagent.agent.llm import ask, extract_code
@@ -48,6 +48,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         language=target.language.value,
         outputs=requested_outputs(state.problem),
         exact_outputs=exact_outputs(state.problem),
+        any_solution=asks_any_solution(state.problem),
     )
     code = extract_code(output.text, target.language)
     return {

@@ -1,5 +1,6 @@
 """A structured expert reading (`full`; ORThought itself is one free-text reply, `expert.py`):
-objective and sense, decisions with types, constraints, data."""
+objective and sense, decisions with types, constraints, data. A problem that states it has no
+objective (`asks_any_solution`) gets sense "none" whatever the reply says."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import requested_outputs
+from optagent.agent.answer import asks_any_solution, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Understanding
 from optagent.agent.llm import ask_structured
@@ -25,6 +26,9 @@ async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         sample=state.sample,
         problem=state.problem.text,
         outputs=requested_outputs(state.problem),
+        any_solution=asks_any_solution(state.problem),
         revision=state.previous,
     )
+    if understanding is not None and asks_any_solution(state.problem):
+        understanding = understanding.model_copy(update={"sense": "none", "objective": ""})
     return {"understanding": understanding, "calls": calls, "notes": notes}

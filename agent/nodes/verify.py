@@ -15,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import Verdict, exact_outputs, requested_outputs
+from optagent.agent.answer import Verdict, asks_any_solution, exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask, extract_code
 from optagent.agent.state import AttemptState
@@ -61,6 +61,7 @@ async def verify(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         language=target.language.value,
         outputs=requested_outputs(state.problem),
         exact_outputs=exact_outputs(state.problem),
+        any_solution=asks_any_solution(state.problem),
     )
     verdict, program = read_check(output.text, state.code, target.language)
     update: dict[str, Any] = {

@@ -11,7 +11,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import exact_outputs, requested_outputs
+from optagent.agent.answer import asks_any_solution, exact_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.kind import choose_target
 from optagent.agent.llm import ask, extract_code
@@ -37,6 +37,7 @@ async def write_code(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         language=target.language.value,
         outputs=requested_outputs(state.problem),
         exact_outputs=exact_outputs(state.problem),
+        any_solution=asks_any_solution(state.problem),
         reason_first=settings.plan.reason_first,
         revision=state.previous,
     )

@@ -253,6 +253,26 @@ async def test_a_stated_kind_wins_over_the_models_reading(sandbox) -> None:
     assert answer.values["x"] == 4 and script.calls["verify"] == 1, "CP problems get self-verification"
 
 
+async def test_a_stated_satisfaction_problem_has_no_objective_whatever_the_model_reads(sandbox) -> None:
+    """A small model reads most satisfaction puzzles as "minimize"; the stated kind is input."""
+    problem = Problem(id="cp", text=CP_TEXT, kind=ProblemKind.CP_SATISFACTION, targets=Targets())
+    minimizing = {
+        "understand": UNDERSTANDING | {"sense": "minimize", "objective": "the sum", "kind": "cp-satisfaction"},
+        "formulate": FORMULATION | {"objective": {"sense": "minimize", "latex": "x + y"}, "kind": "cp-satisfaction"},
+    }
+    script = ScriptedModel(write_code=_cp_program(4, 3, True), verify="[[OK]]", explain="x=4.", **minimizing)
+    answer = await solve(problem, roles=script.roles(), sandbox=sandbox, settings=ONE)
+    assert answer.understanding is not None and answer.understanding.sense == "none"
+    assert answer.formulation is not None and answer.formulation.is_feasibility
+    said = "asks for any solution that meets every condition"
+    assert all(said in script.prompts[step][0] for step in ("understand", "formulate", "write_code"))
+    optimizing = Problem(id="opt", text=CP_TEXT, kind=ProblemKind.CP_OPTIMIZATION, targets=Targets())
+    script = ScriptedModel(write_code=_cp_program(4, 3, True), verify="[[OK]]", explain="x=4.", **minimizing)
+    answer = await solve(optimizing, roles=script.roles(), sandbox=sandbox, settings=ONE)
+    assert answer.formulation is not None and answer.formulation.objective.sense == "minimize"
+    assert said not in script.prompts["write_code"][0]
+
+
 # --- CP-Bench's self-verification and prompt levels
 
 
