@@ -2,9 +2,10 @@
 
 It sees the problem, the five elements, the program, what diagnose found, the printed JSON
 and the ends of stdout and stderr, and blames the formulation (back to formulate), the
-code (back to the coder) or accepts. Each review is one of `max_judge_rounds`; the graph
-asks the solve's budget and the no-progress rule before it follows a blame, so a judge that
-always blames still ends (see `agent/progress.py`).
+code (back to the coder) or accepts. The step it sends back to is told what diagnose found
+(a fractional count, an infeasible model) as well as the judge's reason. Each review is one
+of `max_judge_rounds`; the graph asks the solve's budget and the no-progress rule before it
+follows a blame, so a judge that always blames still ends (see `agent/progress.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import Verdict
+from optagent.agent.answer import Diagnosis, Verdict
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured
 from optagent.agent.state import AttemptState
@@ -31,6 +32,14 @@ _FINDING = {
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= _OUTPUT_CHARS else "…" + text[-_OUTPUT_CHARS:]
+
+
+def _feedback(diagnosis: Diagnosis, verdict: Verdict) -> str:
+    """What the next formulation or program is told: what diagnose found, when it found
+    something (its rule is exact where a judge's reason may be vague), then the reason."""
+    if diagnosis.finding == "ok" or not diagnosis.detail:
+        return verdict.reason
+    return f"The result: {diagnosis.detail}. The reviewer: {verdict.reason}"
 
 
 async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -62,7 +71,7 @@ async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, 
     return {
         "verdict": verdict,
         "judge_rounds": state.judge_rounds + 1,
-        "feedback": verdict.reason,
+        "feedback": _feedback(state.diagnosis, verdict),
         "trigger": _TRIGGER[verdict.blame],
         "rounds": [judged],
         "calls": calls,

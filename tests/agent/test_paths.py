@@ -7,7 +7,7 @@ import pytest
 from optagent.agent import AgentSettings, AnswerOutcome, solve, stream_solve
 from optagent.core.types import Problem, Targets
 from testing.scripted import ScriptedModel
-from testing.workshop import ACCEPT, CRASH, GOOD, INFEASIBLE, MODELING, WORKSHOP, WRONG, crashing
+from testing.workshop import ACCEPT, CRASH, FORMULATION, GOOD, INFEASIBLE, MODELING, WORKSHOP, WRONG, crashing
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -51,6 +51,27 @@ async def test_infeasible_goes_to_judge_then_reformulation(sandbox) -> None:
     assert first.verdict.blame == "formulation" and second.trigger == "reformulate"
     assert script.calls["formulate"] == 2
     assert "tables + chairs >= 1000 is not in the text" in script.prompts["formulate"][1]
+
+
+async def test_a_fractional_count_reaches_the_reformulation_with_the_rule_that_found_it(sandbox) -> None:
+    continuous = FORMULATION | {
+        "variables": [
+            {"name": "tables", "domain": "continuous", "text": "number of tables made"},
+            {"name": "chairs", "domain": "continuous", "text": "number of chairs made"},
+        ]
+    }
+    relaxed = GOOD.replace("NonNegativeIntegers", "NonNegativeReals").replace("<= 100)", "<= 100.5)")
+    verdict = {"blame": "formulation", "reason": "the domains look wrong"}
+    script = ScriptedModel(
+        write_code=[relaxed, GOOD], judge=[verdict, ACCEPT], **MODELING | {"formulate": [continuous, FORMULATION]}
+    )
+    answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
+    first, second = answer.rounds
+    assert first.diagnosis.finding == "suspicious" and "a count of whole things is integer" in first.diagnosis.detail
+    assert "number of tables made" in script.prompts["judge"][0], "the judge sees the rule's finding"
+    told = script.prompts["formulate"][1]
+    assert "The result: tables = 30.75, yet it is the number of tables made" in told and "domains look wrong" in told
+    assert second.trigger == "reformulate" and answer.objective == pytest.approx(4100)
 
 
 async def test_judge_blaming_code_goes_to_repair(sandbox) -> None:
