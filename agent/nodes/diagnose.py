@@ -83,7 +83,7 @@ def _fractional_count(formulation: Formulation, values: dict[str, float]) -> str
     variables = {v.name: v for v in formulation.variables}
     for name, value in values.items():
         variable = variables.get(name.split("[", 1)[0])
-        if variable is None or abs(value - round(value)) <= 1e-6:
+        if variable is None or abs(value - round(value)) <= 1e-5 * (1 + abs(value)):  # solver tolerances aside
             continue
         if variable.domain is not Domain.CONTINUOUS:
             return f"{name} = {value:g}, but the formulation makes it {variable.domain.value}: the program must too"

@@ -94,7 +94,7 @@ def test_diagnosis_suspects_fractional_counts() -> None:
     assert diagnosis_of(_state(undeclared, formulation=formulation)).detail == (
         "trucks[b] = 1.5, but the formulation makes it integer: the program must too"
     )
-    measured = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[a]": 2.0000000001}})
+    measured = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[a]": 1.9999993}})
     assert diagnosis_of(_state(measured, formulation=formulation)).finding == "ok", "hours have a unit; ints pass"
 
 
