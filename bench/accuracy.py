@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 from optagent.agent.strategies import STRATEGY_NAMES
+from optagent.core.errors import OptagentError
 from optagent.core.types import Outcome, Problem, Termination
 from optagent.evals.agent_view import model_calls
 from optagent.evals.log import SampleRecord, natural_key, read_log
@@ -160,7 +161,10 @@ CELL_HEADERS = [
 def _verdict(records: list[SampleRecord]) -> str:
     if not records:
         return "·"
-    marks = ["✓" if r.correct else r.outcome.value for r in sorted(records, key=lambda r: r.sample)]
+    marks = [
+        "✓" if r.correct else "✓ strict" if r.strict else r.outcome.value
+        for r in sorted(records, key=lambda r: r.sample)
+    ]
     return " ".join(marks)
 
 
@@ -200,7 +204,10 @@ def tables(
         [f"{b} {pid}", *(_verdict([r for r in cells.get((c, b), []) if r.id == pid]) for c in columns)]
         for b, pid in problems
     ]
-    note = "✓ correct by the native rule; otherwise the outcome (wrong, crashed, infeasible, ...); · not run"
+    note = (
+        "✓ correct by the native rule; ✓ strict: correct by the strict rule only (OptiBench's native rule is"
+        " absolute, 1e-4); otherwise the outcome (wrong, crashed, infeasible, ...); · not run"
+    )
     return (
         "## Strategies x benchmarks\n\n"
         + _markdown(CELL_HEADERS, rows)
@@ -245,7 +252,10 @@ def main() -> None:
                     if done.returncode != 0:
                         where = f"{column(strategy, target)} on {benchmark}"
                         print(f"{where}: optagent eval ended with {done.returncode}", file=sys.stderr)
-    text = tables(args.out, strategies, benchmarks, args.data, targets)
+    try:
+        text = tables(args.out, strategies, benchmarks, args.data, targets)
+    except OptagentError as error:  # no data directory: one line, not a traceback
+        sys.exit(f"accuracy: {error}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.md").write_text(text)
     print(text)

@@ -115,6 +115,15 @@ async def test_optibench_without_named_answers_scores_the_objective_only(dataset
     assert "native rule not applied: no named answers and no extractor model" in score.detail
 
 
+async def test_optibench_grades_a_failed_run_wrong_by_its_native_rule(datasets: Path) -> None:
+    """The published protocol scores every problem: a crash answers no target, so it counts."""
+    problem = get_benchmark("optibench").load(datasets).by_id()["2"]
+    crash = Prediction(result=ExecResult(termination=Termination.ERROR, error="NameError: name 'x' is not defined"))
+    score = await get_benchmark("optibench").score(problem, crash, CONTEXT)
+    assert score.graded and not score.correct and score.outcome == Outcome.CRASHED
+    assert "no named answers: the run ended crashed" in score.detail
+
+
 async def test_optibench_native_rule_needs_every_target(datasets: Path) -> None:
     benchmark = get_benchmark("optibench")
     problem = benchmark.load(datasets).by_id()["2"]

@@ -72,7 +72,7 @@ def test_optibench_named_targets_from_printed_json_and_objective_accuracy(tmp_pa
     )
     assert done.returncode == 0, done.stderr
     summary = last_json(done.stdout)
-    assert (summary["n"], summary["correct"], summary["graded"]) == (3, 1, 2)
+    assert (summary["n"], summary["correct"], summary["graded"]) == (3, 1, 3), "a crash is graded: it answers nothing"
     assert summary["objective_accuracy"] == 1 / 3 and summary["strict_accuracy"] == 1 / 3
     assert summary["outcomes"] == {"correct": 1, "wrong": 1, "crashed": 1}
     assert summary["scores"] == ["native", "strict", "objective"]
