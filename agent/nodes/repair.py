@@ -3,7 +3,10 @@
 A repair after a crash counts against `max_repairs`; a recode after the judge blamed the
 code counts as that judge round (`max_judge_rounds`) instead, so every way in is bounded.
 A repair that handed its program back unchanged is followed by one rewrite: the same
-prompt without the program, so the coder writes it anew (`agent/progress.py`).
+prompt without the program, so the coder writes it anew (`agent/progress.py`). A switch of
+target (HiGHS refused a nonlinear model) is written anew too, without the old program: an
+edit of a Pyomo program into a SCIP one kept its `pyo.` calls in both of the bench's
+switches.
 """
 
 from __future__ import annotations
@@ -31,8 +34,6 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
     recoding = state.verdict is not None and state.verdict.blame == "code"
     rewriting = not recoding and returned_unchanged(state.rounds)
     feedback = state.feedback if recoding else (state.diagnosis.detail if state.diagnosis else "")
-    if switched:
-        feedback += f"\n\nThe {state.target} solver cannot take this model; rewrite the program for {target.name}."
     output = await ask(
         runtime,
         Role.CODER,
@@ -43,6 +44,7 @@ async def repair(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str,
         formulation=state.formulation,
         code=state.code or "(no program was written)",
         rewrite=rewriting,
+        switched_from=state.target if switched else "",
         feedback=feedback,
         target=target,
         language=target.language.value,

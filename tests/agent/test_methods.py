@@ -185,13 +185,17 @@ async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandb
     answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert [r.diagnosis.finding for r in answer.rounds] == ["crash", "ok"]
     assert "degree" in answer.rounds[0].diagnosis.detail
-    assert answer.target == "pyscipopt" and "rewrite the program for pyscipopt" in script.prompts["repair"][0]
+    switch = script.prompts["repair"][0]
+    assert answer.target == "pyscipopt" and "Write a new pyscipopt program" in switch and "A pyomo program" in switch
+    assert "# The program" not in switch and "pyo.Var" not in switch, "written anew: the Pyomo program is not shown"
+    assert "degree" in switch, "with the solver's refusal"
     assert answer.objective == pytest.approx(80000, rel=1e-4)
     chosen = AgentSettings(strategy="orthought", target="pyomo")
     script = ScriptedModel(orthought=PEN_PYOMO_NONLINEAR, repair=crashing(5), explain="ok")
     answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=chosen)
     assert answer.target == "pyomo", "the user's --target is never switched"
-    assert not any("rewrite the program for" in prompt for prompt in script.prompts["repair"])
+    assert not any("Write a new pyscipopt program" in prompt for prompt in script.prompts["repair"])
+    assert all("# The program" in prompt for prompt in script.prompts["repair"])
 
 
 # --- one vote
