@@ -162,7 +162,7 @@ def _verdict(records: list[SampleRecord]) -> str:
     if not records:
         return "·"
     marks = [
-        "✓" if r.correct else "✓ strict" if r.strict else r.outcome.value
+        "✓" if r.correct else "✓(strict)" if r.strict else r.outcome.value
         for r in sorted(records, key=lambda r: r.sample)
     ]
     return " ".join(marks)
@@ -205,8 +205,9 @@ def tables(
         for b, pid in problems
     ]
     note = (
-        "✓ correct by the native rule; ✓ strict: correct by the strict rule only (OptiBench's native rule is"
-        " absolute, 1e-4); otherwise the outcome (wrong, crashed, infeasible, ...); · not run"
+        "✓ correct by the native rule; ✓(strict) correct by the strict rule only (the objective within the"
+        " unified tolerance, where the native rule failed or did not apply); otherwise the outcome (wrong,"
+        " crashed, infeasible, ...); · not run"
     )
     return (
         "## Strategies x benchmarks\n\n"
@@ -215,6 +216,19 @@ def tables(
         + _markdown(["problem", *columns], verdicts)
         + f"\n\n{note}\n"
     )
+
+
+def run_cells(
+    args: argparse.Namespace, strategies: list[str], benchmarks: list[str], targets: list[str | None]
+) -> None:
+    for strategy in strategies:
+        for target in targets:
+            for benchmark in benchmarks:
+                ids = subset(benchmark, args.size, args.data)
+                done = subprocess.run(eval_command(args, strategy, benchmark, ids, target), check=False)
+                if done.returncode != 0:
+                    where = f"{column(strategy, target)} on {benchmark}"
+                    print(f"{where}: optagent eval ended with {done.returncode}", file=sys.stderr)
 
 
 def main() -> None:
@@ -243,18 +257,11 @@ def main() -> None:
     unknown = [s for s in strategies if s not in STRATEGY_NAMES] + [b for b in benchmarks if b not in COUNTS]
     if unknown or args.size < 1:
         parser.error(f"unknown strategy or benchmark {unknown}" if unknown else "--size must be 1 or more")
-    if not args.tables_only:
-        for strategy in strategies:
-            for target in targets:
-                for benchmark in benchmarks:
-                    ids = subset(benchmark, args.size, args.data)
-                    done = subprocess.run(eval_command(args, strategy, benchmark, ids, target), check=False)
-                    if done.returncode != 0:
-                        where = f"{column(strategy, target)} on {benchmark}"
-                        print(f"{where}: optagent eval ended with {done.returncode}", file=sys.stderr)
-    try:
+    try:  # a missing data directory is one line, not a traceback
+        if not args.tables_only:
+            run_cells(args, strategies, benchmarks, targets)
         text = tables(args.out, strategies, benchmarks, args.data, targets)
-    except OptagentError as error:  # no data directory: one line, not a traceback
+    except OptagentError as error:
         sys.exit(f"accuracy: {error}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.md").write_text(text)

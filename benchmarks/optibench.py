@@ -1,8 +1,8 @@
 """OptiBench (ICLR 2025, "OptiBench Meets ReSocratic"): 605 problems with named results.
 
 Native rule, as published: a problem is correct when every `results` target is within 1e-4
-(absolute) of the model's value for it. A run that failed (crashed, timed out, infeasible,
-unbounded) answers no target, so it is graded wrong; only a clean run whose targets cannot
+(absolute) of the model's value for it. A run that failed (no answer, crashed, timed out,
+infeasible, unbounded) answers no target, so it is graded wrong; only a clean run whose targets cannot
 be read by name without an extractor model is left ungraded. The published protocol runs the model's program
 and then asks the model for each target by name; here the named values come from the
 prediction itself, else from the program's output where it prints a target by its name (a
@@ -136,7 +136,7 @@ class OptiBench(Benchmark):
         notes = [f"objective key: {targets.objective_key!r}" if targets.objective_key else "no objective key"]
         if named is None and outcome is not None:
             correct, final = False, outcome  # a run that failed answers no target, by any rule
-            notes.append(f"no named answers: the run ended {outcome.value}")
+            notes.append(f"no named answers: the run's outcome is {outcome.value}")
         elif named is None:
             notes.append(f"native rule not applied: {how}; only objective-level scores")
             correct = False

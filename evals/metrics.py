@@ -137,7 +137,12 @@ def summarize(benchmark: str, records: list[SampleRecord], *, missing: int = 0) 
 
 
 def best_rule(records: list[SampleRecord]) -> Rule | None:
-    if any(r.graded for r in records):
+    """Native where the benchmark's rule judged an answer; a rule that only graded failed runs
+    (OptiBench: a crash is wrong, a clean run without named answers is ungraded) yields to
+    the objective rule when there is one, so one crash does not make the headline 0 of 1."""
+    graded = [r for r in records if r.graded]
+    answered = any(r.outcome in (Outcome.CORRECT, Outcome.WRONG) for r in graded)
+    if graded and (answered or not any(r.objective_correct is not None for r in records)):
         return "native"
     if any(r.objective_correct is not None for r in records):
         return "objective"

@@ -6,7 +6,8 @@ suspicious result goes to the judge, which decides whether the formulation or th
 wrong. Suspicious means: a requested output missing, an objective of exactly 0, every
 variable 0, a variable at a huge value (a missing constraint hidden by a big-M or default
 bound), a fractional value of an integer variable or of a continuous one that counts whole
-things ("the number of buses", no unit), or every variable with a finite upper bound in the formulation sitting at that
+things ("the number of buses", no unit; not when the problem states it is continuous, an
+LP or NLP), or every variable with a finite upper bound in the formulation sitting at that
 bound (no resource constraint binds: usually one is missing). A vertex solution has many
 variables at bounds, so the last rule looks only at upper bounds of non-binary variables
 and fires only when all of at least two sit there.
@@ -19,18 +20,19 @@ placeholders left in says so to the repair.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import Diagnosis, Round, named_outputs, requested_outputs
+from optagent.agent.answer import Diagnosis, Round, asks_any_solution, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Domain, Formulation
 from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
-from optagent.core.types import ExecResult, SolutionStatus, Termination
+from optagent.core.types import ExecResult, ProblemKind, SolutionStatus, Termination
 
 _TRACEBACK_CHARS = 3000
 _HUGE = 1e9
@@ -59,7 +61,7 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     missing = [key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])]
     if missing:
         return f"the program did not print the requested outputs {missing}"
-    optimizing = state.formulation is None or not state.formulation.is_feasibility
+    optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
     if optimizing and result.objective is not None and result.objective == 0:
         return "the objective is exactly 0"
     numeric = {name: float(v) for name, v in result.values.items() if isinstance(v, numbers.Real)}
@@ -69,26 +71,34 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     if huge:
         return f"{huge[0]} = {numeric[huge[0]]:g}: a value this large usually means a missing constraint"
     if state.formulation is not None:
-        return _fractional_count(state.formulation, numeric) or _all_at_upper_bounds(state.formulation, numeric)
+        continuous = state.problem.kind in (ProblemKind.LP, ProblemKind.NLP)
+        fractional = _fractional_count(state.formulation, numeric, counts_are_integer=not continuous)
+        return fractional or _all_at_upper_bounds(state.formulation, numeric)
     return None
 
 
-_COUNTS = re.compile(r"^(?:the )?(?:number|count) of\b|\bhow many\b", re.IGNORECASE)
+_MEASURES = (
+    r"(?:hours?|minutes?|days?|weeks?|months?|years?|acres?|hectares?|square|cubic|kilo\w*|kg|grams?|tons?"
+    r"|tonnes?|lit(?:er|re)s?|gallons?|pounds?|lbs?|ounces?|dollars?|miles?|met(?:er|re)s?|feet|km)\b"
+)
+_COUNTS = re.compile(rf"^(?:the )?(?:number|count) of (?!{_MEASURES})|\bhow many (?!{_MEASURES})", re.IGNORECASE)
 _NO_UNIT = frozenset({"", "none", "count", "units", "unit"})
 
 
-def _fractional_count(formulation: Formulation, values: dict[str, float]) -> str | None:
+def _fractional_count(formulation: Formulation, values: dict[str, float], counts_are_integer: bool) -> str | None:
     """A fractional value of a variable the formulation makes integer (the program did not),
-    or of a continuous one whose text counts whole things ("number of buses", no unit)."""
+    or, unless the problem states it is continuous, of a continuous one whose text counts
+    whole things ("number of buses", no unit; not "number of hours")."""
     variables = {v.name: v for v in formulation.variables}
     for name, value in values.items():
         variable = variables.get(name.split("[", 1)[0])
-        if variable is None or abs(value - round(value)) <= 1e-5 * (1 + abs(value)):  # solver tolerances aside
+        if variable is None or not math.isfinite(value) or abs(value - round(value)) <= 1e-6 + 1e-9 * abs(value):
             continue
         if variable.domain is not Domain.CONTINUOUS:
             return f"{name} = {value:g}, but the formulation makes it {variable.domain.value}: the program must too"
-        if _COUNTS.search(variable.text.strip()) and variable.unit.strip().lower() in _NO_UNIT:
-            return f"{name} = {value:g}, yet it is the {variable.text.strip()}: a count of whole things is integer"
+        text = variable.text.strip()
+        if counts_are_integer and _COUNTS.search(text) and variable.unit.strip().lower() in _NO_UNIT:
+            return f'{name} = {value:g}, but "{text}" counts whole things: a count is integer'
     return None
 
 

@@ -34,7 +34,7 @@ async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[s
         revision=state.previous,
     )
     if formulation is not None and asks_any_solution(state.problem):
-        objective = formulation.objective.model_copy(update={"sense": "none"})
+        objective = formulation.objective.model_copy(update={"sense": "none", "latex": "", "text": "", "unit": ""})
         formulation = formulation.model_copy(update={"objective": objective})
     update: dict[str, Any] = {"calls": calls, "notes": notes, "feedback": ""}
     if formulation is not None or not reformulating:

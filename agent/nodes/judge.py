@@ -15,7 +15,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from optagent.agent.answer import Diagnosis, Verdict
+from optagent.agent.answer import Diagnosis, Verdict, asks_any_solution
 from optagent.agent.context import RunContext
 from optagent.agent.llm import ask_structured
 from optagent.agent.state import AttemptState
@@ -39,7 +39,7 @@ def _feedback(diagnosis: Diagnosis, verdict: Verdict) -> str:
     something (its rule is exact where a judge's reason may be vague), then the reason."""
     if diagnosis.finding == "ok" or not diagnosis.detail:
         return verdict.reason
-    return f"The result: {diagnosis.detail}. The reviewer: {verdict.reason}"
+    return f"The result: {diagnosis.detail}." + (f" The reviewer: {verdict.reason}" if verdict.reason else "")
 
 
 async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -64,6 +64,7 @@ async def judge(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, 
         printed=json.dumps(result.printed_json) if result.printed_json else "",
         stdout=_tail(result.stdout),
         stderr=_tail(result.stderr),
+        any_solution=asks_any_solution(state.problem),
     )
     if verdict is None:
         verdict = Verdict(blame="accept", reason="the judge's reply was unusable, so the result stands")

@@ -30,5 +30,5 @@ async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         revision=state.previous,
     )
     if understanding is not None and asks_any_solution(state.problem):
-        understanding = understanding.model_copy(update={"sense": "none", "objective": ""})
+        understanding = understanding.model_copy(update={"sense": "none", "objective": "", "objective_unit": ""})
     return {"understanding": understanding, "calls": calls, "notes": notes}

@@ -50,7 +50,10 @@ class CPSATTarget(Target):
     fixes = (
         (
             re.compile("incompatible constructor arguments"),
-            "new_int_var(lb, ub, name) takes two integer bounds (no None, no float)",
+            (
+                "CP-SAT bounds are integers, both given (new_int_var(lb, ub, name), add_linear_constraint, "
+                "Domain): no None, no float"
+            ),
         ),
     )
     description = "Google OR-Tools CP-SAT (integer constraint programming)"

@@ -98,8 +98,8 @@ class PyomoTarget(Target):
         (
             re.compile("strict inequality"),
             (
-                "write <= or >= instead: x > 0 becomes a lower bound (bounds=(1e-6, None)), "
-                "or no constraint when the domain already keeps x nonnegative"
+                "write <= or >= instead: x > 0 becomes a lower bound (bounds=(1e-6, None), or 1 for "
+                "an integer x), or no constraint when the domain already keeps x nonnegative"
             ),
         ),
         (
@@ -107,10 +107,10 @@ class PyomoTarget(Target):
             "pyo.Constraint(expr=...) takes a relation: two expressions joined by <=, >= or ==",
         ),
         (
-            re.compile("Set operator to a non-Set"),
+            re.compile("Set operator to (?:a non-Set|an indexed)"),
             (
-                "the positional arguments of pyo.Var(...) are Sets to index it by, never variables: "
-                "a single variable is pyo.Var(domain=...)"
+                "the positional arguments of a component (pyo.Var, pyo.Constraint, pyo.Param) are Sets "
+                "to index it by, never variables: a single variable is pyo.Var(domain=...)"
             ),
         ),
     )

@@ -66,7 +66,7 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
     if isinstance(error, ModuleNotFoundError):
         message = first_line(_missing_module(error))
     else:
-        detail = first_line(str(error))
+        detail = first_line(str(error)).rstrip(":")  # pybind's first line ends "...are supported:"
         message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
         message += did_you_mean(error) + known_fix(error, message)
     message = at_line(message, line)
@@ -77,10 +77,13 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
 
 def known_fix(error: BaseException, message: str) -> str:
     """The fix a target names for a fault raised inside its package (`Target.fixes`), or ""."""
-    frames = traceback.extract_tb(error.__traceback__)
-    raised_in = frames[-1].filename.replace("\\", "/") if frames else ""
+    last = error.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    module = str(last.tb_frame.f_globals.get("__name__", "")) if last is not None else ""
     for target in all_targets():
-        if target.packages and f"{target.packages[0]}/" in raised_in:
+        package = target.packages[0] if target.packages else ""
+        if package and (module == package or module.startswith(f"{package}.")):
             return fix(target, message)
     return ""
 

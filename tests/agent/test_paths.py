@@ -67,10 +67,13 @@ async def test_a_fractional_count_reaches_the_reformulation_with_the_rule_that_f
     )
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=AgentSettings(samples=1))
     first, second = answer.rounds
-    assert first.diagnosis.finding == "suspicious" and "a count of whole things is integer" in first.diagnosis.detail
+    assert (
+        first.diagnosis.finding == "suspicious" and "counts whole things: a count is integer" in first.diagnosis.detail
+    )
     assert "number of tables made" in script.prompts["judge"][0], "the judge sees the rule's finding"
     told = script.prompts["formulate"][1]
-    assert "The result: tables = 30.75, yet it is the number of tables made" in told and "domains look wrong" in told
+    assert 'The result: tables = 30.75, but "number of tables made" counts whole things' in told
+    assert "domains look wrong" in told
     assert second.trigger == "reformulate" and answer.objective == pytest.approx(4100)
 
 

@@ -7,7 +7,7 @@ from optagent.agent.formulation import Domain, Formulation, Objective, Variable
 from optagent.agent.llm import extract_code
 from optagent.agent.nodes.diagnose import diagnosis_of
 from optagent.agent.state import AttemptState
-from optagent.core.types import ExecResult, Language, Problem, SolutionStatus, Targets, Termination
+from optagent.core.types import ExecResult, Language, Problem, ProblemKind, SolutionStatus, Targets, Termination
 
 
 def test_extract_code_prefers_the_tagged_longest_block() -> None:
@@ -88,14 +88,19 @@ def test_diagnosis_suspects_fractional_counts() -> None:
     )
     counted = ok.model_copy(update={"values": {"limo": 20.289855, "hours": 3.5, "trucks[a]": 2.0}})
     assert diagnosis_of(_state(counted, formulation=formulation)).detail == (
-        "limo = 20.2899, yet it is the number of limousines to use: a count of whole things is integer"
+        'limo = 20.2899, but "number of limousines to use" counts whole things: a count is integer'
     )
     undeclared = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[b]": 1.5}})
     assert diagnosis_of(_state(undeclared, formulation=formulation)).detail == (
         "trucks[b] = 1.5, but the formulation makes it integer: the program must too"
     )
-    measured = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[a]": 1.9999993}})
+    measured = ok.model_copy(update={"values": {"limo": 20.0, "hours": 3.5, "trucks[a]": 1.9999999999}})
     assert diagnosis_of(_state(measured, formulation=formulation)).finding == "ok", "hours have a unit; ints pass"
+    acres = formulation.model_copy(update={"variables": [Variable(name="acres", text="The number of acres planted")]})
+    planted = ok.model_copy(update={"values": {"acres": 12.5}})
+    assert diagnosis_of(_state(planted, formulation=acres)).finding == "ok", "a measure, not a count"
+    stated_lp = Problem(id="p", text="t", kind=ProblemKind.LP)
+    assert diagnosis_of(_state(counted, stated_lp, formulation)).finding == "ok", "the problem states it is an LP"
 
 
 def test_named_outputs_match_loosely() -> None:

@@ -121,7 +121,7 @@ async def test_optibench_grades_a_failed_run_wrong_by_its_native_rule(datasets: 
     crash = Prediction(result=ExecResult(termination=Termination.ERROR, error="NameError: name 'x' is not defined"))
     score = await get_benchmark("optibench").score(problem, crash, CONTEXT)
     assert score.graded and not score.correct and score.outcome == Outcome.CRASHED
-    assert "no named answers: the run ended crashed" in score.detail
+    assert "no named answers: the run's outcome is crashed" in score.detail
 
 
 async def test_optibench_native_rule_needs_every_target(datasets: Path) -> None:

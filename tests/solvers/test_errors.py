@@ -62,7 +62,7 @@ COMMON_FAULTS = {
     ),
     "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.a = pyo.Var()\nm.x = pyo.Var(m.a)\n": (
         "Set operator",
-        "the positional arguments of pyo.Var(...) are Sets to index it by",
+        "the positional arguments of a component (pyo.Var, pyo.Constraint, pyo.Param) are Sets",
     ),
     "from pyscipopt import Model, quicksum\nm = Model()\nx, y = m.addVar(), m.addVar()\nm.setObjective(quicksum(2 * x + 3 * y))\n": (
         "unsupported operand",
@@ -74,7 +74,7 @@ COMMON_FAULTS = {
     ),
     "from ortools.sat.python import cp_model\ncp_model.CpModel().new_int_var(0, None, 'x')\n": (
         "incompatible constructor arguments",
-        "new_int_var(lb, ub, name) takes two integer bounds",
+        "CP-SAT bounds are integers, both given",
     ),
     "import cpmpy as cp\ncp.intvar(0, None)\n": (
         "upperbound must be integer",
