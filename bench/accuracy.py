@@ -23,8 +23,11 @@ other jobs sharing the cores): `direct` measured 55 to 95 s a problem (one call,
 1,400 tokens) on the 6 linear OptiBench problems, so about 35 minutes on the 24 default
 problems; `full` costs 5 to 15 calls a problem even with one sample (understand, formulate,
 code, judge on every run, repairs), several minutes a call when a JSON reply runs to the
-4,096-token cap. The bench runs one voting attempt per solve (`--votes 1`; `full` alone
-would run 3), so a cell measures the steps, not the vote.
+4,096-token cap. Measured: `full` took 8 to 20 minutes a problem on OptiBench (5.6 calls,
+about 10,700 tokens) and 16 to 21 on LogiOR (6.0 calls, about 15,000 tokens), so the
+default `direct` plus `full` table is about 5 hours on 2 cores, not the 2 it should be: a
+faster server, not fewer steps, is what shortens it. The bench runs one voting attempt per
+solve (`--votes 1`; `full` alone would run 3), so a cell measures the steps, not the vote.
 A model is never a dependency: this script is a measurement, not a test.
 """
 
