@@ -50,7 +50,7 @@ class PySCIPOptTarget(Target):
             ),
         ),
         (
-            re.compile(r"requires Expr or number but got type \w+Expr"),
+            re.compile(r"requires Expr or number but got type \w+Expr|does not support nonlinear objective"),
             (
                 "setObjective takes a linear expression: for a nonlinear objective add a variable z "
                 "(lb=None), setObjective(z), and addCons(z >= <expression>) when minimizing (z <= when maximizing)"

@@ -72,6 +72,10 @@ COMMON_FAULTS = {
         "requires Expr or number",
         "setObjective takes a linear expression",
     ),
+    "from pyscipopt import Model\nm = Model()\nx = m.addVar()\nm.setObjective(x * x * x)\n": (
+        "does not support nonlinear objective",
+        "setObjective takes a linear expression",
+    ),
     "from ortools.sat.python import cp_model\ncp_model.CpModel().new_int_var(0, None, 'x')\n": (
         "incompatible constructor arguments",
         "CP-SAT bounds are integers, both given",
