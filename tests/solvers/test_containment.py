@@ -68,12 +68,12 @@ async def test_fork_bomb_is_capped_and_killed(sandbox):
 async def test_orphans_die_with_the_run(sandbox):
     code = """
         import os, subprocess
-        subprocess.Popen(["sleep", "300"], start_new_session=True)
+        subprocess.Popen(["sleep", "314.159"], start_new_session=True)  # a duration no other process uses
         print("left an orphan")
     """
     result = await run(sandbox, code)
     assert result.termination == Termination.OK and result.timings.wall_s < 2
-    leftover = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid) == "sleep300"]
+    leftover = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline(pid) == "sleep314.159"]
     assert leftover == []
 
 
