@@ -3,8 +3,9 @@
 The kind comes from the first source that has one: the benchmark's own (CP-Bench, LogiOR:
 given, so never overridden by a guess), the five-element formulation's `kind`, the expert
 reading's, else a classifier over the statement's words. The classifier only has to keep
-nonlinear and constraint problems away from linear-only solvers: routing a linear problem to SCIP costs nothing (SCIP solves LPs
-and MILPs exactly), routing a nonlinear one to HiGHS costs a crash. So it leans nonlinear.
+nonlinear and constraint problems away from linear-only solvers: routing a linear problem to
+SCIP costs nothing (SCIP solves LPs and MILPs exactly), routing a nonlinear one to HiGHS
+costs a crash. So it leans nonlinear.
 On OptiBench's 605 problems it marks 154 of 183 nonlinear ones and 24 of 422 linear ones.
 
 `retarget` is the second chance: when the solver itself refuses the model as outside its

@@ -2,9 +2,9 @@
 
 Native rule, as published: a problem is correct when every `results` target is within 1e-4
 (absolute) of the model's value for it. A run that failed (no answer, crashed, timed out,
-infeasible, unbounded) answers no target, so it is graded wrong; only a clean run whose targets cannot
-be read by name without an extractor model is left ungraded. The published protocol runs the model's program
-and then asks the model for each target by name; here the named values come from the
+infeasible, unbounded) answers no target, so it is graded wrong; only a clean run whose
+targets cannot be read by name without an extractor model is left ungraded. The published
+protocol runs the model's program and then asks the model for each target by name; here the named values come from the
 prediction itself, else from the program's output where it prints a target by its name (a
 JSON object with the benchmark's names, or `name: value` lines), and only the targets still
 missing are asked of an extractor model, when one is configured. Beside it: the
@@ -140,7 +140,7 @@ class OptiBench(Benchmark):
         elif named is None:
             notes.append(f"native rule not applied: {how}; only objective-level scores")
             correct = False
-            final = outcome or _verdict_or_ungraded(objective_correct)
+            final = _verdict_or_ungraded(objective_correct)
         else:
             misses = [
                 key for key, label in targets.named.items() if not absolute_match(named.get(key), label, TOLERANCE)

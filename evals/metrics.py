@@ -142,9 +142,10 @@ def best_rule(records: list[SampleRecord]) -> Rule | None:
     the objective rule when there is one, so one crash does not make the headline 0 of 1."""
     graded = [r for r in records if r.graded]
     answered = any(r.outcome in (Outcome.CORRECT, Outcome.WRONG) for r in graded)
-    if graded and (answered or not any(r.objective_correct is not None for r in records)):
+    objective = any(r.objective_correct is not None for r in records)
+    if graded and (answered or not objective):
         return "native"
-    if any(r.objective_correct is not None for r in records):
+    if objective:
         return "objective"
     if any(r.strict is not None for r in records):
         return "strict"

@@ -19,6 +19,7 @@ from optagent.core.types import Role
 
 async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     reformulating = state.trigger == "reformulate"
+    any_solution = asks_any_solution(state.problem)
     formulation, calls, notes = await ask_structured(
         runtime,
         Role.FORMULATOR,
@@ -30,10 +31,10 @@ async def formulate(state: AttemptState, runtime: Runtime[RunContext]) -> dict[s
         understanding=state.understanding,
         feedback=state.feedback if reformulating else "",
         previous=state.formulation.model_dump_json(indent=1) if reformulating and state.formulation else "",
-        any_solution=asks_any_solution(state.problem),
+        any_solution=any_solution,
         revision=state.previous,
     )
-    if formulation is not None and asks_any_solution(state.problem):
+    if formulation is not None and any_solution:
         objective = formulation.objective.model_copy(update={"sense": "none", "latex": "", "text": "", "unit": ""})
         formulation = formulation.model_copy(update={"objective": objective})
     update: dict[str, Any] = {"calls": calls, "notes": notes, "feedback": ""}

@@ -17,6 +17,7 @@ from optagent.core.types import Role
 
 
 async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    any_solution = asks_any_solution(state.problem)
     understanding, calls, notes = await ask_structured(
         runtime,
         Role.FORMULATOR,
@@ -26,9 +27,9 @@ async def understand(state: AttemptState, runtime: Runtime[RunContext]) -> dict[
         sample=state.sample,
         problem=state.problem.text,
         outputs=requested_outputs(state.problem),
-        any_solution=asks_any_solution(state.problem),
+        any_solution=any_solution,
         revision=state.previous,
     )
-    if understanding is not None and asks_any_solution(state.problem):
+    if understanding is not None and any_solution:
         understanding = understanding.model_copy(update={"sense": "none", "objective": "", "objective_unit": ""})
     return {"understanding": understanding, "calls": calls, "notes": notes}

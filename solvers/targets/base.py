@@ -82,6 +82,10 @@ class Target:
     """Faults of the package's API that programs commonly make: a pattern of the error's
     message and the fix to name after it, for an error raised inside the first package."""
 
+    def fix(self, message: str) -> str:
+        """The fix this target names for an error message, as "; <fix>", or ""."""
+        return next((f"; {text}" for pattern, text in self.fixes if pattern.search(message)), "")
+
     @property
     def language(self) -> Language:
         return self.program_language.name
@@ -126,11 +130,6 @@ class RunScope:
 def first_line(text: str, limit: int = 300) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def fix(target: Target, message: str) -> str:
-    """The fix `target` names for an error message, or ""."""
-    return next((f"; {text}" for pattern, text in target.fixes if pattern.search(message)), "")
 
 
 _NAMES_A_LINE = re.compile(r"\bline \d", re.IGNORECASE)

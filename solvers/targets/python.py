@@ -21,15 +21,20 @@ from typing import Any
 from optagent.core.types import Language
 from optagent.solvers.introspect import read_solution
 from optagent.solvers.targets import all_targets
-from optagent.solvers.targets.base import ProgramLanguage, RunScope, at_line, first_line, fix
+from optagent.solvers.targets.base import ProgramLanguage, RunScope, Target, at_line, first_line
 from optagent.solvers.wire import ProgramReport
 
 
+def _owner(module: str) -> Target | None:
+    """The target whose first package holds `module` (`pyomo.core.base` → pyomo)."""
+    root = module.split(".")[0]
+    return next((t for t in all_targets() if t.packages and t.packages[0] == root), None)
+
+
 def _missing_module(error: ModuleNotFoundError) -> str:
-    root = (error.name or "").split(".")[0]
-    for target in all_targets():
-        if target.packages and target.packages[0] == root and target.missing_message:
-            return f"ModuleNotFoundError: {target.missing_message}"
+    target = _owner(error.name or "")
+    if target is not None and target.missing_message:
+        return f"ModuleNotFoundError: {target.missing_message}"
     return f"ModuleNotFoundError: No module named '{error.name}' — not installed in the sandbox"
 
 
@@ -80,12 +85,8 @@ def known_fix(error: BaseException, message: str) -> str:
     last = error.__traceback__
     while last is not None and last.tb_next is not None:
         last = last.tb_next
-    module = str(last.tb_frame.f_globals.get("__name__", "")) if last is not None else ""
-    for target in all_targets():
-        package = target.packages[0] if target.packages else ""
-        if package and (module == package or module.startswith(f"{package}.")):
-            return fix(target, message)
-    return ""
+    target = _owner(str(last.tb_frame.f_globals.get("__name__", ""))) if last is not None else None
+    return target.fix(message) if target is not None else ""
 
 
 class PythonLanguage(ProgramLanguage):
