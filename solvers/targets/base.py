@@ -80,7 +80,8 @@ class Target:
     """The error shown when a program imports the package and it is not installed."""
     fixes: ClassVar[tuple[tuple[re.Pattern[str], str], ...]] = ()
     """Faults of the package's API that programs commonly make: a pattern of the error's
-    message and the fix to name after it, for an error raised inside the first package."""
+    message and the fix to name after it, for an error raised inside the first package (or an
+    operator the interpreter refuses on its objects, `TypeError` in the program's own line)."""
 
     def fix(self, message: str) -> str:
         """The fix this target names for an error message, as "; <fix>", or ""."""

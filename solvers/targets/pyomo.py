@@ -113,6 +113,29 @@ class PyomoTarget(Target):
                 "to index it by, never variables: a single variable is pyo.Var(domain=...)"
             ),
         ),
+        (
+            re.compile(
+                r"(?:operand type\(s\) for|not supported between instances of) .*'Indexed(?:Var|Param|Expression)'"
+            ),
+            (
+                "an indexed component is a family, one member per element of its set: use one member "
+                "(m.x[i]) or sum over the set (sum(c[i] * m.x[i] for i in m.I))"
+            ),
+        ),
+        (
+            re.compile("resolved to a trivial Boolean"),
+            (
+                "the constraint compares numbers only, no variable: write it over the model's variables, "
+                "or leave it out when it is a fact of the data"
+            ),
+        ),
+        (
+            re.compile("is not valid for indexed component"),
+            (
+                "an index must be an element of the component's set: with m.I = pyo.Set(initialize=['a', 'b']), "
+                "m.x['a'], not m.x[0]; loop over the set itself (for i in m.I)"
+            ),
+        ),
     )
 
     def preload(self) -> None:

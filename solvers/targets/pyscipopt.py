@@ -43,6 +43,10 @@ class PySCIPOptTarget(Target):
     description = "PySCIPOpt with SCIP (nonlinear, MINLP, also LP and MILP)"
     fixes = (
         (
+            re.compile(r"has no attribute 'addVars'"),
+            "PySCIPOpt makes one variable per addVar call: x = {i: m.addVar(vtype='C', lb=0) for i in I}",
+        ),
+        (
             re.compile(r"for \+=: '\S*Expr' and '\S*Term'"),
             (
                 "quicksum takes an iterable (quicksum(c[i] * x[i] for i in I)); "

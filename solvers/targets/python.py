@@ -16,6 +16,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from optagent.core.types import Language
@@ -81,12 +82,35 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
 
 
 def known_fix(error: BaseException, message: str) -> str:
-    """The fix a target names for a fault raised inside its package (`Target.fixes`), or ""."""
+    """The fix a target names for a fault of its package's API (`Target.fixes`), or ""."""
+    owners = dict.fromkeys(t for t in map(_owner, _fault_modules(error)) if t is not None)
+    return next((fix for target in owners if (fix := target.fix(message))), "")
+
+
+def _fault_modules(error: BaseException) -> list[str]:
+    """The modules a fault belongs to: the raising frame's; for a missing attribute, the
+    object's (`model.addVars` of a SCIP model raises in the program's own line); for an
+    operator the interpreter refuses in the program's own line (`1000 * m.x` of an indexed
+    Pyomo variable), those of every name the program holds."""
+    if isinstance(error, AttributeError) and getattr(error, "obj", None) is not None:
+        return [_module_of(error.obj)]
     last = error.__traceback__
     while last is not None and last.tb_next is not None:
         last = last.tb_next
-    target = _owner(str(last.tb_frame.f_globals.get("__name__", ""))) if last is not None else None
-    return target.fix(message) if target is not None else ""
+    if last is None:
+        return []
+    scope = last.tb_frame.f_globals
+    if scope.get("__name__") == "__main__" and isinstance(error, TypeError):
+        return [_module_of(value) for value in list(scope.values())]
+    return [str(scope.get("__name__", ""))]
+
+
+def _module_of(value: object) -> str:
+    """A module's own name; for a class, function or instance, the module that defines it."""
+    if isinstance(value, ModuleType):
+        return value.__name__
+    name = getattr(value, "__module__", None)  # None on instances of some extension types
+    return name if isinstance(name, str) else type(value).__module__
 
 
 class PythonLanguage(ProgramLanguage):

@@ -172,7 +172,24 @@ async def test_direct_routes_a_nonlinear_problem_to_scip(sandbox) -> None:
     assert answer.objective == pytest.approx(80000, rel=1e-4)
 
 
+async def test_a_linear_reading_of_a_statement_with_nonlinear_words_goes_to_scip(sandbox) -> None:
+    script = ScriptedModel(
+        understand=UNDERSTANDING | {"kind": "milp"},
+        formulate=FORMULATION | {"kind": "lp"},
+        write_code=PEN_SCIP,
+        judge=ACCEPT,
+        explain="ok",
+    )
+    answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=ONE)
+    assert answer.target == "pyscipopt" and "pyscipopt" in script.prompts["write_code"][0]
+    assert answer.objective == pytest.approx(80000, rel=1e-4)
+
+
+PEN_PLAIN = PEN.replace("maximize the area", "make the pen as large as it can be")
+
+
 async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandbox) -> None:
+    assert classify(PEN_PLAIN) is ProblemKind.LP, "no nonlinear word: the model's linear reading stands"
     linear = FORMULATION | {"kind": "lp"}
     script = ScriptedModel(
         understand=UNDERSTANDING | {"kind": "lp"},
@@ -182,7 +199,7 @@ async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandb
         judge=ACCEPT,
         explain="ok",
     )
-    answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=ONE)
+    answer = await solve(PEN_PLAIN, roles=script.roles(), sandbox=sandbox, settings=ONE)
     assert [r.diagnosis.finding for r in answer.rounds] == ["crash", "ok"]
     assert "degree" in answer.rounds[0].diagnosis.detail
     switch = script.prompts["repair"][0]
@@ -192,7 +209,7 @@ async def test_repair_switches_target_when_highs_refuses_a_nonlinear_model(sandb
     assert answer.objective == pytest.approx(80000, rel=1e-4)
     chosen = AgentSettings(strategy="orthought", target="pyomo")
     script = ScriptedModel(orthought=PEN_PYOMO_NONLINEAR, repair=crashing(5), explain="ok")
-    answer = await solve(PEN, roles=script.roles(), sandbox=sandbox, settings=chosen)
+    answer = await solve(PEN_PLAIN, roles=script.roles(), sandbox=sandbox, settings=chosen)
     assert answer.target == "pyomo", "the user's --target is never switched"
     assert not any("Write a new pyscipopt program" in prompt for prompt in script.prompts["repair"])
     assert all("# The program" in prompt for prompt in script.prompts["repair"])

@@ -64,6 +64,26 @@ COMMON_FAULTS = {
         "Set operator",
         "the positional arguments of a component (pyo.Var, pyo.Constraint, pyo.Param) are Sets",
     ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.I = pyo.Set(initialize=['a', 'b'])\nm.x = pyo.Var(m.I)\nm.c = pyo.Constraint(expr=1000 * m.x <= 5)\n": (
+        "unsupported operand type(s) for *: 'int' and 'IndexedVar'",
+        "an indexed component is a family, one member per element of its set",
+    ),
+    "from pyomo.environ import *\nm = ConcreteModel()\nm.I = Set(initialize=['a', 'b'])\nm.x = Var(m.I)\nm.c = Constraint(expr=m.x >= 1)\n": (
+        "not supported between instances of 'IndexedVar' and 'int'",
+        "an indexed component is a family",
+    ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.a, m.b = 12, 6\nm.c = pyo.Constraint(expr=m.a <= m.b)\n": (
+        "trivial Boolean",
+        "the constraint compares numbers only, no variable",
+    ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.I = pyo.Set(initialize=['a', 'b'])\nm.x = pyo.Var(m.I)\nm.c = pyo.Constraint(expr=m.x[0] >= 1)\n": (
+        "Index '0' is not valid for indexed component 'x'",
+        "an index must be an element of the component's set",
+    ),
+    "from pyscipopt import Model\nm = Model()\nx = m.addVars(3)\n": (
+        "did you mean addVar",
+        "PySCIPOpt makes one variable per addVar call",
+    ),
     "from pyscipopt import Model, quicksum\nm = Model()\nx, y = m.addVar(), m.addVar()\nm.setObjective(quicksum(2 * x + 3 * y))\n": (
         "unsupported operand",
         "quicksum takes an iterable",
@@ -98,6 +118,8 @@ async def test_a_common_fault_of_a_solver_api_names_its_fix(sandbox, program):
 async def test_a_fault_raised_outside_the_package_names_no_fix(sandbox):
     result = await sandbox.run("import pyomo.environ\nraise ValueError('a strict inequality of my own')\n")
     assert result.error == "ValueError: a strict inequality of my own (line 2)"
+    own_operator = await sandbox.run("import pyomo.environ as pyo\nx = 'a' * 'b'\n")
+    assert own_operator.error == "TypeError: can't multiply sequence by non-int of type 'str' (line 2)"
 
 
 async def test_sys_exit_codes(sandbox):
