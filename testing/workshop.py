@@ -37,7 +37,7 @@ FORMULATION = {
 }
 
 
-def pyomo_program(chair_profit: int = 50, extra: str = "", crash: bool = False) -> str:
+def pyomo_program(table_profit: int = 70, chair_profit: int = 50, extra: str = "", crash: bool = False) -> str:
     """The workshop problem in Pyomo+HiGHS; optimum 4100 at 30 tables, 40 chairs."""
     return f"""```python
 import json
@@ -46,7 +46,7 @@ import pyomo.environ as pyo
 m = pyo.ConcreteModel()
 m.tables = pyo.Var(domain=pyo.NonNegativeIntegers)
 m.chairs = pyo.Var(domain=pyo.NonNegativeIntegers)
-m.profit = pyo.Objective(expr=70 * m.tables + {chair_profit} * m.chairs, sense=pyo.maximize)
+m.profit = pyo.Objective(expr={table_profit} * m.tables + {chair_profit} * m.chairs, sense=pyo.maximize)
 m.carpentry = pyo.Constraint(expr=4 * m.tables + 3 * m.chairs <= 240)
 m.finishing = pyo.Constraint(expr=2 * m.tables + m.chairs <= 100)
 m.demand = pyo.Constraint(expr=m.chairs <= 60)
@@ -68,7 +68,8 @@ def crashing(n: int) -> list[str]:
 
 ACCEPT = {"blame": "accept", "reason": "the model matches the problem"}
 GOOD = pyomo_program()
-WRONG = pyomo_program(chair_profit=40)  # optimum 3700
+# The profits swapped: optimum 4950, every number of the statement used (no rule can see it).
+WRONG = pyomo_program(table_profit=50, chair_profit=70)
 CRASH = pyomo_program(crash=True)
 INFEASIBLE = pyomo_program(extra="m.too_many = pyo.Constraint(expr=m.tables + m.chairs >= 1000)")
 

@@ -23,16 +23,20 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
 from optagent.agent.answer import Diagnosis, Round, asks_any_solution, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Domain, Formulation
+from optagent.agent.grounding import dropped_comparison, ignores_problem, left_placeholders, unused_numbers
 from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
-from optagent.core.types import ExecResult, ProblemKind, SolutionStatus, Termination
+from optagent.core.types import ExecResult, Language, ProblemKind, SolutionStatus, Termination
+
+if TYPE_CHECKING:
+    from optagent.solvers.targets.base import Target
 
 _TRACEBACK_CHARS = 3000
 _HUGE = 1e9
@@ -61,6 +65,10 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     missing = [key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])]
     if missing:
         return f"the program did not print the requested outputs {missing}"
+    python = _target(state).language is Language.PYTHON
+    dropped = dropped_comparison(state.code) if python else None
+    if dropped:
+        return dropped
     optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
     if optimizing and result.objective is not None and result.objective == 0:
         return "the objective is exactly 0"
@@ -73,8 +81,10 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     if state.formulation is not None:
         continuous = state.problem.kind in (ProblemKind.LP, ProblemKind.NLP)
         fractional = _fractional_count(state.formulation, numeric, counts_are_integer=not continuous)
-        return fractional or _all_at_upper_bounds(state.formulation, numeric)
-    return None
+        bound = fractional or _all_at_upper_bounds(state.formulation, numeric)
+        if bound:
+            return bound
+    return unused_numbers(state.problem.text, state.code) if python else None
 
 
 _MEASURES = (
@@ -115,74 +125,6 @@ def _all_at_upper_bounds(formulation: Formulation, values: dict[str, float]) -> 
     return None
 
 
-# A number as people write it: 1,000,000, 2.5, .5 (not the 2 of "x2").
-_STATEMENT_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?![\w])")
-# A number literal as programs write it: 1_000, 2.5e3, .5 (not the 1 of "x1" or "c[1]" names).
-_CODE_NUMBER = re.compile(r"(?<![\w.])(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_SCALE_WORDS = {"%": 0.01, "percent": 0.01, "thousand": 1e3, "million": 1e6, "billion": 1e9}
-_SCALE_AFTER = re.compile(r"\s*(%|(?:percent|thousand|million|billion)\b)", re.IGNORECASE)
-
-
-def _numbers(pattern: re.Pattern[str], text: str) -> set[float]:
-    """The numbers in `text`, each also as it is scaled by a word after it (70% is 0.7 too)."""
-    found: set[float] = set()
-    for match in pattern.finditer(text):
-        literal = match.group(0).replace(",", "").replace("_", "")
-        if not literal or literal == ".":
-            continue
-        try:
-            value = float(literal)
-        except ValueError:
-            continue
-        found.add(value)
-        scale = _SCALE_AFTER.match(text, match.end())
-        if scale:
-            found.add(value * _SCALE_WORDS[scale.group(1).lower()])
-    return found - {0.0, 1.0}  # too common to tell anything
-
-
-def _appears(value: float, among: set[float]) -> bool:
-    return any(abs(value - other) <= 1e-9 * (1 + abs(other)) for other in among)
-
-
-_PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
-
-
-_COMMENT = re.compile(r"(^|\s)[#%]\s.*$", re.MULTILINE)  # Python and MiniZinc comments
-_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'")  # one-line string literals
-
-
-def left_placeholders(code: str, cheat_sheet: str) -> list[str]:
-    """The cheat sheet's `<...>` placeholders that a program still holds outside its comments
-    and strings (it copied the skeleton; a copied comment line or `Model("<name>")` is
-    harmless)."""
-    live = _COMMENT.sub(r"\1", _STRING.sub('""', code))
-    return sorted({p for p in _PLACEHOLDER.findall(cheat_sheet) if p in live})
-
-
-def ignores_problem(problem_text: str, code: str, cheat_sheet: str = "") -> str | None:
-    """One line when a program is the cheat sheet's skeleton or uses none of the statement's
-    numbers, else None. A statement without numbers (only words, or 0 and 1) is not checked
-    for them. The line says so when the program's numbers are all the cheat sheet's.
-    """
-    left = left_placeholders(code, cheat_sheet)
-    if left:
-        return f"the program still holds the cheat sheet's placeholders {', '.join(left[:4])}: fill each in from this problem"
-    stated = _numbers(_STATEMENT_NUMBER, problem_text)
-    if not stated or not code.strip():
-        return None
-    used = _numbers(_CODE_NUMBER, code)
-    if any(_appears(value, used) for value in stated):
-        return None
-    shown = ", ".join(f"{value:g}" for value in sorted(stated)[:8])
-    copied = bool(used) and all(_appears(value, _numbers(_CODE_NUMBER, cheat_sheet)) for value in used)
-    what = "it is the cheat sheet's example, not this problem" if copied else "it ignores the problem"
-    return (
-        f"{what}: none of the problem's numbers ({shown}) appear in the program. Write the program for "
-        "THIS problem: one decision variable per quantity it asks for, its numbers as data."
-    )
-
-
 def diagnosis_of(state: AttemptState) -> Diagnosis:
     result = state.result
     assert result is not None
@@ -213,10 +155,14 @@ def diagnosis_of(state: AttemptState) -> Diagnosis:
     return Diagnosis(finding="ok")
 
 
-def _cheat_sheet(state: AttemptState) -> str:
+def _target(state: AttemptState) -> Target:
     from optagent.solvers.targets import get_target
 
-    return get_target(state.target or "pyomo").cheat_sheet
+    return get_target(state.target or "pyomo")
+
+
+def _cheat_sheet(state: AttemptState) -> str:
+    return _target(state).cheat_sheet
 
 
 async def diagnose(state: AttemptState, runtime: Runtime[RunContext]) -> dict[str, Any]:

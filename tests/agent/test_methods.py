@@ -54,14 +54,14 @@ class Recording(MockModel):
 
 
 async def test_a_clean_wrong_run_is_reviewed_and_reformulated(sandbox) -> None:
-    blame = {"blame": "formulation", "reason": "chairs earn $50, not $40"}
+    blame = {"blame": "formulation", "reason": "chairs earn $50, not $70"}
     script = ScriptedModel(write_code=[WRONG, GOOD], judge=[blame, ACCEPT], **MODELING)
     answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=ONE)
-    assert answer.objective == pytest.approx(4100), "the plausible 3700 was not accepted"
+    assert answer.objective == pytest.approx(4100), "the plausible 4950 was not accepted"
     assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [("first", "ok"), ("reformulate", "ok")]
-    assert "chairs earn $50, not $40" in script.prompts["formulate"][1]
+    assert "chairs earn $50, not $70" in script.prompts["formulate"][1]
     first_review = script.prompts["judge"][0]
-    assert '"objective": 3700' in first_review and "Standard output" in first_review
+    assert '"objective": 4950' in first_review and "Standard output" in first_review
 
 
 async def test_a_judge_that_always_blames_ends_after_its_rounds(sandbox) -> None:

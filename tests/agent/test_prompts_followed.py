@@ -76,11 +76,17 @@ async def test_a_copied_example_is_sent_back_to_the_coder_once(sandbox) -> None:
     script = ScriptedModel(write_code=[OLD_EXAMPLE, GOOD], explain="ok")
     settings = AgentSettings(strategy="direct", explain=False)
     answer = await solve(WORKSHOP.replace("240", "241"), roles=script.roles(), sandbox=sandbox, settings=settings)
-    assert answer.rounds[0].diagnosis.finding == "ok", "it shares 4, 3 and 50 with this problem: not flagged"
+    first = answer.rounds[0].diagnosis
+    assert first.finding == "suspicious", "it shares 4, 3 and 50 with this problem: not a copy of the example"
+    assert "never uses 5 of the problem's numbers" in first.detail, "but the numbers it leaves out are named"
 
     script = ScriptedModel(write_code=[OLD_EXAMPLE, GOOD])
     answer = await solve(LIMOUSINES, roles=script.roles(), sandbox=sandbox, settings=settings)
-    assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [("first", "ignores_problem"), ("recode", "ok")]
+    # the workshop program stands in for a recode: it runs, though it uses none of these numbers
+    assert [(r.trigger, r.diagnosis.finding) for r in answer.rounds] == [
+        ("first", "ignores_problem"),
+        ("recode", "suspicious"),
+    ]
     assert script.calls["write_code"] == 2 and answer.code == GOOD.strip("`\npython")
     assert "none of the problem's numbers" in script.prompts["write_code"][1]
 

@@ -86,7 +86,7 @@ def test_every_candidate_is_kept_or_rejected_for_its_reason(job) -> None:
     assert crashed.stage is Stage.VERIFY and "undefined_name" in crashed.detail
     assert by_reason[RejectReason.INFEASIBLE].solution.solution_status == "infeasible"
     disagreeing = by_reason[RejectReason.ANSWER_DISAGREES]
-    assert disagreeing.solution.objective == pytest.approx(4100) and disagreeing.check.objective == pytest.approx(3700)
+    assert disagreeing.solution.objective == pytest.approx(4100) and disagreeing.check.objective == pytest.approx(4950)
     assert "240" in by_reason[RejectReason.QUESTION_LOST_DATA].detail
     repaired = candidates[-1]
     assert (
