@@ -4,10 +4,12 @@ Native rule, as published: a problem is correct when every `results` target is w
 (absolute) of the model's value for it. A run that failed (no answer, crashed, timed out,
 infeasible, unbounded) answers no target, so it is graded wrong; only a clean run whose
 targets cannot be read by name without an extractor model is left ungraded. The published
-protocol runs the model's program and then asks the model for each target by name; here the named values come from the
-prediction itself, else from the program's output where it prints a target by its name (a
-JSON object with the benchmark's names, or `name: value` lines), and only the targets still
-missing are asked of an extractor model, when one is configured. Beside it: the
+protocol runs the model's program and then asks the model for each target by name; here
+the named values come from the prediction itself, else from the program's output where it
+prints a target by its name (a JSON object with the benchmark's names, or `name: value`
+lines), and only the targets still missing are asked of an extractor model, when one is
+configured. The objective's own key, where the program printed the objective only as
+`objective`, takes that value, as the published protocol's model would read it. Beside it: the
 objective-only score (the objective key within 1e-4, the key found by `objective_key`) and
 the unified strict rule on the objective.
 """
@@ -128,6 +130,8 @@ class OptiBench(Benchmark):
         predicted = predicted_objective(prediction)
         if predicted is None and named and targets.objective_key:
             predicted = named.get(targets.objective_key)
+        if named is not None and targets.objective_key and targets.objective_key not in named and predicted is not None:
+            named = {**named, targets.objective_key: predicted}  # the objective printed as "objective" answers its key
         expected = targets.objective
         objective_correct = strict = None
         if expected is not None:

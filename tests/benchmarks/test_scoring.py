@@ -136,6 +136,11 @@ async def test_optibench_native_rule_needs_every_target(datasets: Path) -> None:
     assert "1 of 3 off: ['The number of Process J']" in score.detail
     within = {**named, "The total metal extracted": 2250.00009}
     assert (await benchmark.score(problem, Prediction(named=within), CONTEXT)).correct
+    unnamed_objective = {key: value for key, value in named.items() if key != "The total metal extracted"}
+    score = await benchmark.score(problem, ok(2250.0).model_copy(update={"named": unnamed_objective}), CONTEXT)
+    assert score.correct, "the objective, printed as 'objective' only, answers the objective's own key"
+    score = await benchmark.score(problem, ok(2249.0).model_copy(update={"named": unnamed_objective}), CONTEXT)
+    assert not score.correct and "1 of 3 off: ['The total metal extracted']" in score.detail
 
 
 async def test_optibench_extractor_model(datasets: Path) -> None:
