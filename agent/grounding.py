@@ -9,6 +9,8 @@ against the program's, and the comparisons the program computes but never adds.
   of "limousines carry 12 and buses 18"), or the constraint that held it never written.
 - `dropped_comparison`: a comparison evaluated as a statement, or kept in a name nothing
   reads: the solver never sees it (`m.x + m.y >= 400` on a line of its own).
+- `flipped_bound`: "at least N" kept at most N (or the reverse) by every comparison that
+  has N alone on one side (211's "at least 1000000 ml", written `250 * cans <= 1000000`).
 
 The two program checks read Python programs (every target but MiniZinc).
 """
@@ -202,4 +204,65 @@ def dropped_comparison(code: str) -> str | None:
             f"line {node.lineno} computes `{shown}` and drops it: the solver never sees this constraint; "
             "add it to the model"
         )
+    return None
+
+
+_LOWER = r"at least|a minimum of|minimum of|no less than|no fewer than|not less than"
+_UPPER = (
+    r"at most|a maximum of|maximum of|no more than|not more than|up to|cannot exceed|can't exceed|not exceed|limited to"
+)
+_BOUND = re.compile(
+    rf"\b(?P<word>{_LOWER}|{_UPPER})\s+\$?(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\d%])", re.IGNORECASE
+)
+
+
+def _side_value(node: ast.expr, named: dict[str, float]) -> float | None:
+    """The number one side of a comparison is: a literal, or a name holding one."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    key = _key(node)
+    return named.get(key) if key is not None else None
+
+
+def _held_numbers(tree: ast.Module) -> dict[str, float]:
+    """Names assigned one number (`need = 1000000`, `m.need = 1000000`)."""
+    held: dict[str, float] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and (key := _key(node.targets[0])):
+            value = _side_value(node.value, {})
+            if value is not None:
+                held[key] = value
+    return held
+
+
+def flipped_bound(problem_text: str, code: str) -> str | None:
+    """One line on a bound of the statement ("at least N") that every comparison of a Python
+    program with N alone on one side keeps the other way, or None."""
+    tree = _parsed(code)
+    if tree is None:
+        return None
+    held = _held_numbers(tree)
+    kept: dict[float, list[tuple[bool, ast.Compare]]] = {}  # N -> (kept as a lower bound?, where)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        op, left, right = node.ops[0], node.left, node.comparators[0]
+        if not isinstance(op, (ast.LtE, ast.Lt, ast.GtE, ast.Gt)):
+            continue
+        at_most_right = isinstance(op, (ast.LtE, ast.Lt))  # left <= right: right is an upper bound
+        for side, upper in ((right, at_most_right), (left, not at_most_right)):
+            value = _side_value(side, held)
+            if value is not None:
+                kept.setdefault(value, []).append((not upper, node))
+    for match in _BOUND.finditer(problem_text):
+        value = float(match.group("number").replace(",", ""))
+        lower = re.fullmatch(_LOWER, match.group("word"), re.IGNORECASE) is not None
+        uses = kept.get(value, [])
+        if uses and all(kept_lower is not lower for kept_lower, _ in uses):
+            where = uses[0][1]
+            shown = (ast.get_source_segment(code, where) or "").strip()
+            return (
+                f'the problem says "{match.group(0)}", but line {where.lineno} keeps it {"at most" if lower else "at least"}: '
+                f"`{shown[:80]}`; {'at least is >=' if lower else 'at most is <='}"
+            )
     return None

@@ -30,7 +30,13 @@ from langgraph.runtime import Runtime
 from optagent.agent.answer import Diagnosis, Round, asks_any_solution, named_outputs, requested_outputs
 from optagent.agent.context import RunContext
 from optagent.agent.formulation import Domain, Formulation
-from optagent.agent.grounding import dropped_comparison, ignores_problem, left_placeholders, unused_numbers
+from optagent.agent.grounding import (
+    dropped_comparison,
+    flipped_bound,
+    ignores_problem,
+    left_placeholders,
+    unused_numbers,
+)
 from optagent.agent.nodes.execute import NO_PROGRAM
 from optagent.agent.state import AttemptState
 from optagent.core.types import ExecResult, Language, ProblemKind, SolutionStatus, Termination
@@ -66,9 +72,9 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     if missing:
         return f"the program did not print the requested outputs {missing}"
     python = _target(state).language is Language.PYTHON
-    dropped = dropped_comparison(state.code) if python else None
-    if dropped:
-        return dropped
+    misread = (dropped_comparison(state.code) or flipped_bound(state.problem.text, state.code)) if python else None
+    if misread:
+        return misread
     optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
     if optimizing and result.objective is not None and result.objective == 0:
         return "the objective is exactly 0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optagent.agent import AgentSettings, solve
-from optagent.agent.grounding import dropped_comparison, unused_numbers
+from optagent.agent.grounding import dropped_comparison, flipped_bound, unused_numbers
 from testing.scripted import ScriptedModel
 from testing.workshop import ACCEPT, GOOD, MODELING, WORKSHOP
 
@@ -64,6 +64,19 @@ def test_a_comparison_computed_and_dropped_is_found() -> None:
         "m.c = pyo.Constraint(expr=m.x >= 5)\n",
     ):
         assert dropped_comparison(fine) is None, fine
+
+
+def test_a_bound_kept_the_other_way_is_found() -> None:
+    assert flipped_bound(SODA, SODA_DROPPING_THE_BOTTLE) is None
+    flipped = SODA_DROPPING_THE_BOTTLE.replace(">= m.need", "<= m.need")
+    assert flipped_bound(SODA, flipped) == (
+        'the problem says "At least 1000000", but line 8 keeps it at most: '
+        "`m.per_can * m.cans <= m.need`; at least is >="
+    )
+    assert flipped_bound("Spend at most $6,500.", "m.c = pyo.Constraint(expr=6500 <= 67 * x + 52 * y)") is not None
+    assert flipped_bound("Spend at most $6,500.", "c1 = 67 * x <= 6500\nc2 = 6500 <= y") is None, "one keeps it right"
+    assert flipped_bound("At least 70% are limousines.", "c = limo >= 0.7 * (limo + bus)") is None
+    assert flipped_bound("Make at least 100 bottles.", "b = m.addVar(lb=0)") is None, "no comparison holds it"
 
 
 async def test_a_dropped_number_reaches_the_judge_and_the_recode(sandbox) -> None:
