@@ -130,6 +130,10 @@ class PyomoTarget(Target):
             ),
         ),
         (
+            re.compile("Accessing Pyomo Sets by position"),
+            "use a Set's elements by name or by a loop over it (for r in m.R), not by position: m.R[0] is no element",
+        ),
+        (
             re.compile("is not valid for indexed component"),
             (
                 "an index must be an element of the component's set: with m.I = pyo.Set(initialize=['a', 'b']), "

@@ -80,6 +80,10 @@ COMMON_FAULTS = {
         "Index '0' is not valid for indexed component 'x'",
         "an index must be an element of the component's set",
     ),
+    "import pyomo.environ as pyo\nm = pyo.ConcreteModel()\nm.R = pyo.Set(initialize=['steel'])\ncost = 60 / m.R[0]\n": (
+        "Accessing Pyomo Sets by position is 1-based",
+        "use a Set's elements by name or by a loop over it",
+    ),
     "from pyscipopt import Model\nm = Model()\nx = m.addVars(3)\n": (
         "did you mean addVar",
         "PySCIPOpt makes one variable per addVar call",
