@@ -12,12 +12,14 @@ against the program's, and the comparisons the program computes but never adds.
 - `flipped_bound`: "at least N" kept at most N (or the reverse) by every comparison that
   has N alone on one side (211's "at least 1000000 ml", written `250 * cans <= 1000000`).
 
-The two program checks read Python programs (every target but MiniZinc).
+The last three read a Python program (every target but MiniZinc), parsed once by
+`parse_python`; each returns one line for the judge and the coder, or None.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 # A number as people write it: 1,000,000, 2.5, .5 (not the 2 of "x2").
@@ -46,8 +48,10 @@ def _numbers(pattern: re.Pattern[str], text: str) -> set[float]:
     return found - {0.0, 1.0}  # too common to tell anything
 
 
-def _appears(value: float, among: set[float]) -> bool:
-    return any(abs(value - other) <= 1e-9 * (1 + abs(other)) for other in among)
+def _appears(value: float, among: list[float]) -> bool:
+    """`value` is in `among` (sorted), to a relative 1e-9."""
+    at = bisect.bisect_left(among, value)
+    return any(abs(value - other) <= 1e-9 * (1 + abs(other)) for other in among[max(0, at - 1) : at + 1])
 
 
 _PLACEHOLDER = re.compile(r"<[^<>\n]{2,60}>")
@@ -76,11 +80,12 @@ def ignores_problem(problem_text: str, code: str, cheat_sheet: str = "") -> str 
     stated = _numbers(_STATEMENT_NUMBER, problem_text)
     if not stated or not code.strip():
         return None
-    used = _numbers(_CODE_NUMBER, code)
+    used = sorted(_numbers(_CODE_NUMBER, code))
     if any(_appears(value, used) for value in stated):
         return None
     shown = ", ".join(f"{value:g}" for value in sorted(stated)[:8])
-    copied = bool(used) and all(_appears(value, _numbers(_CODE_NUMBER, cheat_sheet)) for value in used)
+    sheet = sorted(_numbers(_CODE_NUMBER, cheat_sheet))
+    copied = bool(used) and all(_appears(value, sheet) for value in used)
     what = "it is the cheat sheet's example, not this problem" if copied else "it ignores the problem"
     return (
         f"{what}: none of the problem's numbers ({shown}) appear in the program. Write the program for "
@@ -88,17 +93,28 @@ def ignores_problem(problem_text: str, code: str, cheat_sheet: str = "") -> str 
     )
 
 
-_LABEL_BEFORE = re.compile(r"(?:^|\s)[A-Z][\w-]*\s*$|^\s*$")  # "Product 1", "Machine 2", an enumeration's "2."
+_LABEL_BEFORE = re.compile(
+    r"(?:^|\s)[A-Z][\w-]*\s*$|^\s*$"  # "Product 1", "In 2023", an enumeration's "2."
+    r"|\b(?i:type|product|plant|machine|line|model|stage|phase|period|week|day|month|year|quarter|shift"
+    r"|route|warehouse|store|factory|site|zone|region|option|project|task|job|item|scenario)\s*$"
+)
 _WORDS_BEFORE = 4
-_WORDS_AFTER = re.compile(r"(?:[ \t]+[^\s|]+){0,2}")  # the unit after a number: "2 h finishing"
+_WORDS_AFTER = re.compile(r"\S*(?:[ \t]+[^\s|]+){0,2}")  # the unit after a number: "2 h finishing", "20%"
 _SHOWN = 6
 
 
-def _stated(problem_text: str) -> list[tuple[set[float], str]]:
+def _folds(value: float, other: float) -> tuple[float, ...]:
+    """What a program may write for two of the statement's numbers folded into one (8 hours
+    on 5 days as 40); not their ratio, which too many pairs of numbers happen to have."""
+    return (value * other, value + other)
+
+
+def _stated(problem_text: str) -> list[tuple[float, set[float], str]]:
     """The statement's numbers that are data, each with the values a program may write for it
-    (70% is 70 or 0.7) and the words before it; not 0 and 1, labels ("Product 2", "In 2023"),
-    enumerations ("2. Oil"), or a table row's first cell (an item's name or number)."""
-    found: dict[float, tuple[set[float], str]] = {}
+    (70% is 70, 0.7 or 0.3; 45 minutes is 0.75 hours) and its words; not 0 and 1, labels
+    ("Product 2", "In 2023", "day 3"), enumerations ("2. Oil"), or a table row's first cell
+    (an item's name or number)."""
+    found: dict[float, tuple[float, set[float], str]] = {}
     for line in problem_text.splitlines():
         if line.lstrip().startswith("|"):
             first_cell_end = line.find("|", line.find("|") + 1)
@@ -110,14 +126,34 @@ def _stated(problem_text: str) -> list[tuple[set[float], str]]:
             value, before = float(literal), line[: match.start()]
             if value in (0.0, 1.0) or value in found or _LABEL_BEFORE.search(before):
                 continue
-            values = {value}
+            values = {value, value / 60, value * 60}
             scale = _SCALE_AFTER.match(line, match.end())
             if scale:
-                values.add(value * _SCALE_WORDS[scale.group(1).lower()])
+                scaled = value * _SCALE_WORDS[scale.group(1).lower()]
+                values |= {scaled, 1 - scaled} if scale.group(1).lower() in ("%", "percent") else {scaled}
             start = max(0, len(before) - len(" ".join(before.split()[-_WORDS_BEFORE:])) - 1)
             after = _WORDS_AFTER.match(line, match.end())
-            found[value] = (values, line[start : after.end() if after else match.end()].strip().rstrip(",.;:"))
+            words = line[start : after.end() if after else match.end()].strip().rstrip(",.;:|")
+            found[value] = (value, values, words)
     return list(found.values())
+
+
+def parse_python(code: str) -> ast.Module | None:
+    """The program's syntax tree, or None where it is not Python (or too deep to read)."""
+    try:
+        return ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _number(node: ast.AST) -> float | None:
+    """A numeric literal's value (its magnitude), else None."""
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        return None
+    try:
+        return abs(float(node.value))
+    except OverflowError:  # an int literal too large for a float
+        return None
 
 
 _DATA_NODES = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop)
@@ -134,16 +170,17 @@ def _read_names(tree: ast.Module) -> set[str]:
     return names | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)}
 
 
-def _key(target: ast.expr) -> str | None:
+def _key(target: ast.AST) -> str | None:
     if isinstance(target, ast.Name):
         return target.id
     return target.attr if isinstance(target, ast.Attribute) else None
 
 
 def _used_numbers(tree: ast.Module) -> set[float]:
-    """The numbers a program uses: every numeric literal, and the length of every literal
-    container (a count of items is its list's length), except the data of a name nothing
-    reads (`m.per_bottle = 1000` and never `m.per_bottle`)."""
+    """The numbers a program uses: every numeric literal, the numbers inside its strings (a
+    table pasted as text), and the length of every literal container (a count of items is its
+    list's length), except the data of a name nothing reads (`m.per_bottle = 1000`, never
+    `m.per_bottle`)."""
     read = _read_names(tree)
     unread: set[int] = set()
     for node in ast.walk(tree):
@@ -155,8 +192,10 @@ def _used_numbers(tree: ast.Module) -> set[float]:
     for node in ast.walk(tree):
         if id(node) in unread:
             continue
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            used.add(abs(float(node.value)))
+        if (value := _number(node)) is not None:
+            used.add(value)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            used |= _numbers(_CODE_NUMBER, node.value)
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             used.add(float(len(node.elts)))
         elif isinstance(node, ast.Dict):
@@ -164,45 +203,54 @@ def _used_numbers(tree: ast.Module) -> set[float]:
     return used
 
 
-def _parsed(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def unused_numbers(problem_text: str, code: str) -> str | None:
-    """One line naming the statement's numbers a Python program never uses, or None."""
-    tree = _parsed(code)
-    if tree is None:
-        return None
-    used = _used_numbers(tree)
-    missing = [words for values, words in _stated(problem_text) if not any(_appears(v, used) for v in values)]
+def unused_numbers(problem_text: str, tree: ast.Module) -> str | None:
+    """The statement's numbers the program never uses, quoted with their words, or None. A
+    number folded into another (8 hours x 5 days written 40) counts as used."""
+    used = sorted(_used_numbers(tree))
+    stated = _stated(problem_text)
+    missing = []
+    for value, values, words in stated:
+        if any(_appears(v, used) for v in values):
+            continue
+        if any(_appears(folded, used) for other, _, _ in stated if other != value for folded in _folds(value, other)):
+            continue
+        missing.append(words)
     if not missing:
         return None
-    shown = "; ".join(f'"{words}"' for words in missing[:_SHOWN]) + ("; ..." if len(missing) > _SHOWN else "")
+    quotes = list(dict.fromkeys(missing))
+    shown = "; ".join(f'"{words}"' for words in quotes[:_SHOWN]) + ("; ..." if len(quotes) > _SHOWN else "")
     return (
         f"the program never uses {len(missing)} of the problem's numbers ({shown}): each number the problem "
         "gives is data of the model, in a coefficient, a bound or a constraint, unless it plays no part"
     )
 
 
-def dropped_comparison(code: str) -> str | None:
-    """One line on a comparison a Python program computes and drops, or None."""
-    tree = _parsed(code)
-    if tree is None:
-        return None
+def _shown(code: str, node: ast.AST) -> str:
+    text = " ".join((ast.get_source_segment(code, node) or "").split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _constraint_like(node: ast.Compare) -> bool:
+    """An inequality, or an equation with arithmetic in it (not `status == ok`)."""
+    if any(isinstance(op, (ast.LtE, ast.GtE, ast.Lt, ast.Gt)) for op in node.ops):
+        return True
+    return any(isinstance(n, ast.BinOp) for side in (node.left, *node.comparators) for n in ast.walk(side))
+
+
+def dropped_comparison(tree: ast.Module, code: str) -> str | None:
+    """A comparison the program computes as a statement of its own, or keeps in a name
+    nothing reads: the solver never sees it."""
     read = _read_names(tree)
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Expr, ast.Assign)) or not isinstance(node.value, ast.Compare):
             continue
+        if not _constraint_like(node.value):
+            continue
         if isinstance(node, ast.Assign) and any(_key(t) is None or _key(t) in read for t in node.targets):
             continue  # kept for later: `c = x >= 5`, then `m.addCons(c)`
-        shown = (ast.get_source_segment(code, node) or "").strip()
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
         return (
-            f"line {node.lineno} computes `{shown}` and drops it: the solver never sees this constraint; "
-            "add it to the model"
+            f"line {node.lineno} computes `{_shown(code, node)}` and drops it: the solver never sees this "
+            "constraint; add it to the model"
         )
     return None
 
@@ -212,16 +260,10 @@ _UPPER = (
     r"at most|a maximum of|maximum of|no more than|not more than|up to|cannot exceed|can't exceed|not exceed|limited to"
 )
 _BOUND = re.compile(
-    rf"\b(?P<word>{_LOWER}|{_UPPER})\s+\$?(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\d%])", re.IGNORECASE
+    rf"\b(?P<word>{_LOWER}|{_UPPER})\s+\$?(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\d%])",
+    re.IGNORECASE,
 )
-
-
-def _side_value(node: ast.expr, named: dict[str, float]) -> float | None:
-    """The number one side of a comparison is: a literal, or a name holding one."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return float(node.value)
-    key = _key(node)
-    return named.get(key) if key is not None else None
+_BOUND_KEYWORDS = {"lb": True, "lowBound": True, "ub": False, "upBound": False}  # keyword -> a lower bound?
 
 
 def _held_numbers(tree: ast.Module) -> dict[str, float]:
@@ -229,40 +271,65 @@ def _held_numbers(tree: ast.Module) -> dict[str, float]:
     held: dict[str, float] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and (key := _key(node.targets[0])):
-            value = _side_value(node.value, {})
+            value = _number(node.value)
             if value is not None:
                 held[key] = value
     return held
 
 
-def flipped_bound(problem_text: str, code: str) -> str | None:
-    """One line on a bound of the statement ("at least N") that every comparison of a Python
-    program with N alone on one side keeps the other way, or None."""
-    tree = _parsed(code)
-    if tree is None:
-        return None
+def _bounds_kept(tree: ast.Module) -> dict[float, list[tuple[bool, ast.AST]]]:
+    """Each number that is a bound of the model, with whether it is kept as a lower bound and
+    where: a side of a comparison inside a call (`pyo.Constraint(expr=...)`, `addCons(...)`,
+    a rule's lambda), of `model += ...` or of a rule's `return`, and a bound argument
+    (`lb=`, `bounds=(lo, hi)`). Comparisons in `if` tests and prints of results are not bounds."""
     held = _held_numbers(tree)
-    kept: dict[float, list[tuple[bool, ast.Compare]]] = {}  # N -> (kept as a lower bound?, where)
+
+    def value(side: ast.AST) -> float | None:
+        key = _key(side)
+        return _number(side) if key is None else held.get(key)
+
+    kept: dict[float, list[tuple[bool, ast.AST]]] = {}
+    holders: list[ast.AST] = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        if isinstance(node, ast.Call):
+            holders += [*node.args, *(k.value for k in node.keywords)]
+            for keyword in node.keywords:
+                sides = keyword.value.elts if keyword.arg == "bounds" and isinstance(keyword.value, ast.Tuple) else []
+                for lower, side in zip((True, False), sides, strict=False):
+                    if (number := value(side)) is not None:
+                        kept.setdefault(number, []).append((lower, keyword.value))
+                if keyword.arg in _BOUND_KEYWORDS and (number := value(keyword.value)) is not None:
+                    kept.setdefault(number, []).append((_BOUND_KEYWORDS[keyword.arg], keyword.value))
+        elif isinstance(node, (ast.AugAssign, ast.Return)) and node.value is not None:
+            holders.append(node.value)
+    compares = {id(n): n for holder in holders for n in ast.walk(holder) if isinstance(n, ast.Compare)}
+    for node in compares.values():
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.LtE, ast.Lt, ast.GtE, ast.Gt)):
             continue
-        op, left, right = node.ops[0], node.left, node.comparators[0]
-        if not isinstance(op, (ast.LtE, ast.Lt, ast.GtE, ast.Gt)):
-            continue
-        at_most_right = isinstance(op, (ast.LtE, ast.Lt))  # left <= right: right is an upper bound
-        for side, upper in ((right, at_most_right), (left, not at_most_right)):
-            value = _side_value(side, held)
-            if value is not None:
-                kept.setdefault(value, []).append((not upper, node))
+        right_is_upper = isinstance(node.ops[0], (ast.LtE, ast.Lt))  # left <= right
+        for side, upper in ((node.comparators[0], right_is_upper), (node.left, not right_is_upper)):
+            if (number := value(side)) is not None:
+                kept.setdefault(number, []).append((not upper, node))
+    return kept
+
+
+def flipped_bound(problem_text: str, tree: ast.Module, code: str) -> str | None:
+    """A bound of the statement ("at least N") that every bound of the program holding N
+    keeps the other way. A number the statement bounds both ways is not checked."""
+    stated: dict[float, list[tuple[bool, str]]] = {}
     for match in _BOUND.finditer(problem_text):
-        value = float(match.group("number").replace(",", ""))
         lower = re.fullmatch(_LOWER, match.group("word"), re.IGNORECASE) is not None
-        uses = kept.get(value, [])
-        if uses and all(kept_lower is not lower for kept_lower, _ in uses):
-            where = uses[0][1]
-            shown = (ast.get_source_segment(code, where) or "").strip()
+        stated.setdefault(float(match.group("number").replace(",", "")), []).append((lower, match.group(0)))
+    kept = _bounds_kept(tree)
+    for number, phrases in stated.items():
+        if len({lower for lower, _ in phrases}) > 1 or not kept.get(number):
+            continue
+        lower, phrase = phrases[0]
+        if all(kept_lower is not lower for kept_lower, _ in kept[number]):
+            where = kept[number][0][1]
             return (
-                f'the problem says "{match.group(0)}", but line {where.lineno} keeps it {"at most" if lower else "at least"}: '
-                f"`{shown[:80]}`; {'at least is >=' if lower else 'at most is <='}"
+                f'the problem says "{phrase}", but line {getattr(where, "lineno", "?")} keeps it '
+                f"{'at most' if lower else 'at least'}: `{_shown(code, where)}`; "
+                f"{'at least is >=' if lower else 'at most is <='}"
             )
     return None

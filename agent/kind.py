@@ -1,8 +1,8 @@
 """The problem kind (hence the solver target) for every strategy, without an extra model call.
 
-The kind comes from the first source that has one: the benchmark's own (CP-Bench, LogiOR:
-given, so never overridden by a guess), the five-element formulation's `kind`, the expert
-reading's, else a classifier over the statement's words. The classifier only has to keep
+The kind is the benchmark's own where it states one (CP-Bench, LogiOR: never overridden by
+a guess), else the model's reading (the five-element formulation's `kind`, else the expert
+reading's), else a classifier over the statement's words. The classifier only has to keep
 nonlinear and constraint problems away from linear-only solvers: routing a linear problem to
 SCIP costs nothing (SCIP solves LPs and MILPs exactly), routing a nonlinear one to HiGHS
 costs a crash. So it leans nonlinear, and it lifts a model's linear reading to nonlinear

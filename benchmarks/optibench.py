@@ -130,8 +130,9 @@ class OptiBench(Benchmark):
         predicted = predicted_objective(prediction)
         if predicted is None and named and targets.objective_key:
             predicted = named.get(targets.objective_key)
-        if named is not None and targets.objective_key and targets.objective_key not in named and predicted is not None:
-            named = {**named, targets.objective_key: predicted}  # the objective printed as "objective" answers its key
+        printed = (prediction.result.printed_json or {}).get("objective") if prediction.result else None
+        if named is not None and targets.objective_key and targets.objective_key not in named and printed is not None:
+            named = {**named, targets.objective_key: printed}  # the objective printed as "objective" answers its key
         expected = targets.objective
         objective_correct = strict = None
         if expected is not None:

@@ -8,8 +8,10 @@ variable 0, a variable at a huge value (a missing constraint hidden by a big-M o
 bound), a fractional value of an integer variable or of a continuous one that counts whole
 things ("the number of buses", no unit; not when the problem states it is continuous, an
 LP or NLP), or every variable with a finite upper bound in the formulation sitting at that
-bound (no resource constraint binds: usually one is missing). A vertex solution has many
-variables at bounds, so the last rule looks only at upper bounds of non-binary variables
+bound (no resource constraint binds: usually one is missing), or, read from the program
+against the statement (`agent/grounding.py`), a comparison it computes and drops, a stated
+bound it keeps the other way, or numbers of the statement it never uses. A vertex solution
+has many variables at bounds, so the upper-bound rule looks only at non-binary variables
 and fires only when all of at least two sit there.
 
 A program that ran but ignores the problem (none of the statement's numbers appear in it,
@@ -35,6 +37,7 @@ from optagent.agent.grounding import (
     flipped_bound,
     ignores_problem,
     left_placeholders,
+    parse_python,
     unused_numbers,
 )
 from optagent.agent.nodes.execute import NO_PROGRAM
@@ -71,8 +74,10 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     missing = [key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])]
     if missing:
         return f"the program did not print the requested outputs {missing}"
-    python = _target(state).language is Language.PYTHON
-    misread = (dropped_comparison(state.code) or flipped_bound(state.problem.text, state.code)) if python else None
+    tree = parse_python(state.code) if _target(state).language is Language.PYTHON else None
+    misread = (
+        (dropped_comparison(tree, state.code) or flipped_bound(state.problem.text, tree, state.code)) if tree else None
+    )
     if misread:
         return misread
     optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
@@ -90,7 +95,7 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
         bound = fractional or _all_at_upper_bounds(state.formulation, numeric)
         if bound:
             return bound
-    return unused_numbers(state.problem.text, state.code) if python else None
+    return unused_numbers(state.problem.text, tree) if tree else None
 
 
 _MEASURES = (

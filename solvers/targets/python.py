@@ -83,26 +83,28 @@ def describe(error: BaseException, program: str) -> tuple[str, int | None, str]:
 
 def known_fix(error: BaseException, message: str) -> str:
     """The fix a target names for a fault of its package's API (`Target.fixes`), or ""."""
-    owners = dict.fromkeys(t for t in map(_owner, _fault_modules(error)) if t is not None)
+    try:
+        owners = dict.fromkeys(t for t in map(_owner, _fault_modules(error)) if t is not None)
+    except Exception:  # a program's odd object (a proxy whose attributes raise) loses the fix, not the report
+        return ""
     return next((fix for target in owners if (fix := target.fix(message))), "")
 
 
 def _fault_modules(error: BaseException) -> list[str]:
-    """The modules a fault belongs to: the raising frame's; for a missing attribute, the
+    """The modules a fault belongs to: the raising frame's; for a missing attribute, also the
     object's (`model.addVars` of a SCIP model raises in the program's own line); for an
     operator the interpreter refuses in the program's own line (`1000 * m.x` of an indexed
     Pyomo variable), those of every name the program holds."""
-    if isinstance(error, AttributeError) and getattr(error, "obj", None) is not None:
-        return [_module_of(error.obj)]
     last = error.__traceback__
     while last is not None and last.tb_next is not None:
         last = last.tb_next
-    if last is None:
-        return []
-    scope = last.tb_frame.f_globals
-    if scope.get("__name__") == "__main__" and isinstance(error, TypeError):
-        return [_module_of(value) for value in list(scope.values())]
-    return [str(scope.get("__name__", ""))]
+    scope = last.tb_frame.f_globals if last is not None else {}
+    modules = [str(scope.get("__name__", ""))]
+    if isinstance(error, AttributeError) and getattr(error, "obj", None) is not None:
+        modules.insert(0, _module_of(error.obj))
+    elif modules[0] == "__main__" and isinstance(error, TypeError):
+        modules += [_module_of(value) for value in list(scope.values())]
+    return modules
 
 
 def _module_of(value: object) -> str:

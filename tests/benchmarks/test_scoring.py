@@ -137,10 +137,16 @@ async def test_optibench_native_rule_needs_every_target(datasets: Path) -> None:
     within = {**named, "The total metal extracted": 2250.00009}
     assert (await benchmark.score(problem, Prediction(named=within), CONTEXT)).correct
     unnamed_objective = {key: value for key, value in named.items() if key != "The total metal extracted"}
-    score = await benchmark.score(problem, ok(2250.0).model_copy(update={"named": unnamed_objective}), CONTEXT)
-    assert score.correct, "the objective, printed as 'objective' only, answers the objective's own key"
-    score = await benchmark.score(problem, ok(2249.0).model_copy(update={"named": unnamed_objective}), CONTEXT)
+
+    def printing(objective: float | None) -> Prediction:
+        printed = {} if objective is None else {"objective": objective}
+        return ok(2250.0, printed_json=printed).model_copy(update={"named": unnamed_objective})
+
+    assert (await benchmark.score(problem, printing(2250.0), CONTEXT)).correct, "'objective' answers the key"
+    score = await benchmark.score(problem, printing(2249.0), CONTEXT)
     assert not score.correct and "1 of 3 off: ['The total metal extracted']" in score.detail
+    score = await benchmark.score(problem, printing(None), CONTEXT)
+    assert not score.correct, "the solver's objective is not a printed answer"
 
 
 async def test_optibench_extractor_model(datasets: Path) -> None:
