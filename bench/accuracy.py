@@ -118,7 +118,7 @@ def _pct(part: int, whole: int) -> str:
 
 def copied(record: SampleRecord, statement: str) -> bool:
     """The scored program ignores the problem (the check `diagnose` makes), whoever wrote it."""
-    from optagent.agent.nodes.diagnose import ignores_problem
+    from optagent.agent.grounding import ignores_problem
     from optagent.solvers.targets import TARGETS, get_target
 
     sheets = "\n".join(get_target(name).cheat_sheet for name in TARGETS)

@@ -109,8 +109,8 @@ class AgentProducer:
 
 
 def solve_stats(problem: Problem, answer: Answer) -> SolveStats:
+    from optagent.agent.grounding import ignores_problem
     from optagent.agent.llm import UNUSABLE
-    from optagent.agent.nodes.diagnose import ignores_problem
     from optagent.solvers.targets import get_target
 
     notes = [note for attempt in answer.attempts for note in attempt.notes]

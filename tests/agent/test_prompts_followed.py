@@ -9,8 +9,8 @@ import re
 import pytest
 
 from optagent.agent import AgentSettings, solve
+from optagent.agent.grounding import ignores_problem
 from optagent.agent.llm import UNUSABLE
-from optagent.agent.nodes.diagnose import ignores_problem
 from optagent.solvers.targets import TARGETS, get_target
 from testing.scripted import ScriptedModel
 from testing.workshop import FORMULATION, GOOD, UNDERSTANDING
