@@ -26,7 +26,8 @@ code, judge on every run, repairs), several minutes a call when a JSON reply run
 4,096-token cap. Measured: `full` took 8 to 20 minutes a problem on OptiBench (5.6 calls,
 about 10,700 tokens) and 16 to 21 on LogiOR (6.0 calls, about 15,000 tokens), so the
 default `direct` plus `full` table is about 5 hours on 2 cores, not the 2 it should be: a
-faster server, not fewer steps, is what shortens it. The bench runs one voting attempt per
+faster server, not fewer steps, is what shortens it. `cot` took 79 to 171 s a problem
+(1,500 to 2,100 tokens) and `orthought` 145 to 770 s (2.5 calls, about 5,000 tokens). The bench runs one voting attempt per
 solve (`--votes 1`; `full` alone would run 3), so a cell measures the steps, not the vote.
 A model is never a dependency: this script is a measurement, not a test.
 """
