@@ -151,7 +151,7 @@ def test_terminal_contradicting_explanation_is_replaced_and_the_table_says_what_
 def test_terminal_busy_endpoint_at_start_then_an_answer_prints_no_notice(busy, tmp_path, output_dir) -> None:
     terminal = terminal_chat(busy, tmp_path / "chat.sqlite")
     try:
-        assert NO_ENDPOINT in terminal.expect("you>", timeout=30)
+        assert NO_ENDPOINT in terminal.expect("you>", timeout=90)
         terminal.send(PROBLEM)
         shown = flat(terminal.expect("you>", timeout=60))
         assert EXPLAINED in shown and NO_ENDPOINT not in shown, "the answer came, so the endpoint answers"
