@@ -43,6 +43,10 @@ class PySCIPOptTarget(Target):
     description = "PySCIPOpt with SCIP (nonlinear, MINLP, also LP and MILP)"
     fixes = (
         (
+            re.compile("Can't evaluate constraints as booleans"),
+            "a range lhs <= expr <= rhs is two constraints (or lhs <= (expr <= rhs)); a constraint is never an if-test",
+        ),
+        (
             re.compile(r"has no attribute 'addVars'"),
             "PySCIPOpt makes one variable per addVar call: x = {i: m.addVar(vtype='C', lb=0) for i in I}",
         ),

@@ -84,6 +84,10 @@ COMMON_FAULTS = {
         "Accessing Pyomo Sets by position is 1-based",
         "use a Set's elements by name or by a loop over it",
     ),
+    "from pyscipopt import Model\nm = Model()\nx = m.addVar()\nm.addCons(0 <= x <= 5)\n": (
+        "Can't evaluate constraints as booleans",
+        "a range lhs <= expr <= rhs is two constraints",
+    ),
     "from pyscipopt import Model\nm = Model()\nx = m.addVars(3)\n": (
         "did you mean addVar",
         "PySCIPOpt makes one variable per addVar call",
