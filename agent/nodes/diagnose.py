@@ -22,6 +22,7 @@ placeholders left in says so to the repair.
 
 from __future__ import annotations
 
+import ast
 import math
 import numbers
 import re
@@ -70,14 +71,29 @@ def _fault_detail(result: ExecResult) -> str:
     return "\n".join(parts)
 
 
+def _python_tree(state: AttemptState) -> ast.Module | None:
+    return parse_python(state.code) if _target(state).language is Language.PYTHON else None
+
+
+def _misread(state: AttemptState, tree: ast.Module) -> str | None:
+    """A constraint the program drops, or a stated bound it keeps the other way."""
+    return dropped_comparison(tree, state.code) or flipped_bound(state.problem.text, tree, state.code)
+
+
+def _with_misread(state: AttemptState, detail: str) -> str:
+    """An infeasible or unbounded verdict, with the misread that may explain it (a dropped
+    constraint leaves a model unbounded, a flipped bound can make it infeasible)."""
+    tree = _python_tree(state)
+    misread = _misread(state, tree) if tree else None
+    return f"{detail}; {misread}" if misread else detail
+
+
 def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     missing = [key for key in requested_outputs(state.problem) if key not in named_outputs(result, [key])]
     if missing:
         return f"the program did not print the requested outputs {missing}"
-    tree = parse_python(state.code) if _target(state).language is Language.PYTHON else None
-    misread = (
-        (dropped_comparison(tree, state.code) or flipped_bound(state.problem.text, tree, state.code)) if tree else None
-    )
+    tree = _python_tree(state)
+    misread = _misread(state, tree) if tree else None
     if misread:
         return misread
     optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
@@ -143,11 +159,13 @@ def diagnosis_of(state: AttemptState) -> Diagnosis:
     if result.error == NO_PROGRAM:
         return Diagnosis(finding="no_code", detail=NO_PROGRAM)
     if result.solution_status is SolutionStatus.INFEASIBLE or printed == "infeasible":
-        return Diagnosis(finding="infeasible", detail="the solver reported the model infeasible")
+        return Diagnosis(finding="infeasible", detail=_with_misread(state, "the solver reported the model infeasible"))
     if result.solution_status is SolutionStatus.INFEASIBLE_OR_UNBOUNDED:
-        return Diagnosis(finding="infeasible", detail="the solver reported the model infeasible or unbounded")
+        return Diagnosis(
+            finding="infeasible", detail=_with_misread(state, "the solver reported the model infeasible or unbounded")
+        )
     if result.solution_status is SolutionStatus.UNBOUNDED or printed == "unbounded":
-        return Diagnosis(finding="unbounded", detail="the solver reported the model unbounded")
+        return Diagnosis(finding="unbounded", detail=_with_misread(state, "the solver reported the model unbounded"))
     if result.termination is Termination.TIMEOUT:
         return Diagnosis(finding="timeout", detail=f"the program ran out of time: {result.error or ''}".strip())
     if result.termination is not Termination.OK:

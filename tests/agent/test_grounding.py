@@ -125,3 +125,16 @@ async def test_a_dropped_number_reaches_the_judge_and_the_recode(sandbox) -> Non
     assert "never uses 2 of the problem's numbers" in script.prompts["judge"][0]
     assert "The result: the program never uses 2" in script.prompts["repair"][0]
     assert second.diagnosis.finding == "ok" and answer.objective == pytest.approx(4100)
+
+
+async def test_an_unbounded_model_is_told_the_constraint_it_dropped(sandbox) -> None:
+    dropped_only = GOOD.replace(
+        "m.carpentry = pyo.Constraint(expr=4 * m.tables + 3 * m.chairs <= 240)\n",
+        "4 * m.tables + 3 * m.chairs <= 240\n",
+    ).replace("m.finishing = pyo.Constraint(expr=2 * m.tables + m.chairs <= 100)\n", "")
+    script = ScriptedModel(write_code=dropped_only)
+    settings = AgentSettings(strategy="direct", explain=False)
+    answer = await solve(WORKSHOP, roles=script.roles(), sandbox=sandbox, settings=settings)
+    diagnosis = answer.rounds[0].diagnosis
+    assert diagnosis.finding == "infeasible", "HiGHS says infeasible or unbounded of an integer model"
+    assert diagnosis.detail.startswith("the solver reported the model infeasible or unbounded; line 8 computes `4 * m")
