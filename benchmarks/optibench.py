@@ -130,7 +130,7 @@ class OptiBench(Benchmark):
         predicted = predicted_objective(prediction)
         if predicted is None and named and targets.objective_key:
             predicted = named.get(targets.objective_key)
-        printed = (prediction.result.printed_json or {}).get("objective") if prediction.result else None
+        printed = named_in_output(prediction.result, ["objective"]).get("objective") if prediction.result else None
         if named is not None and targets.objective_key and targets.objective_key not in named and printed is not None:
             named = {**named, targets.objective_key: printed}  # the objective printed as "objective" answers its key
         expected = targets.objective

@@ -147,6 +147,8 @@ async def test_optibench_native_rule_needs_every_target(datasets: Path) -> None:
     assert not score.correct and "1 of 3 off: ['The total metal extracted']" in score.detail
     score = await benchmark.score(problem, printing(None), CONTEXT)
     assert not score.correct, "the solver's objective is not a printed answer"
+    worded = ok(2250.0, printed_json={"objective": "2250 kg"}).model_copy(update={"named": unnamed_objective})
+    assert (await benchmark.score(problem, worded, CONTEXT)).correct, "read as any printed target is"
 
 
 async def test_optibench_extractor_model(datasets: Path) -> None:
