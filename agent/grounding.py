@@ -30,21 +30,34 @@ _SCALE_WORDS = {"%": 0.01, "percent": 0.01, "thousand": 1e3, "million": 1e6, "bi
 _SCALE_AFTER = re.compile(r"\s*(%|(?:percent|thousand|million|billion)\b)", re.IGNORECASE)
 
 
+def _literal(match: re.Match[str]) -> float | None:
+    """The number a match of `_STATEMENT_NUMBER` or `_CODE_NUMBER` writes, or None."""
+    literal = match.group(0).replace(",", "").replace("_", "")
+    try:
+        return float(literal) if literal not in ("", ".") else None
+    except ValueError:
+        return None
+
+
+def _scale_after(text: str, end: int) -> tuple[float, bool] | None:
+    """The factor of a scale word right after a number ("%", "million"), and whether it is a percentage."""
+    scale = _SCALE_AFTER.match(text, end)
+    if scale is None:
+        return None
+    word = scale.group(1).lower()
+    return _SCALE_WORDS[word], word in ("%", "percent")
+
+
 def _numbers(pattern: re.Pattern[str], text: str) -> set[float]:
     """The numbers in `text`, each also as it is scaled by a word after it (70% is 0.7 too)."""
     found: set[float] = set()
     for match in pattern.finditer(text):
-        literal = match.group(0).replace(",", "").replace("_", "")
-        if not literal or literal == ".":
-            continue
-        try:
-            value = float(literal)
-        except ValueError:
+        value = _literal(match)
+        if value is None:
             continue
         found.add(value)
-        scale = _SCALE_AFTER.match(text, match.end())
-        if scale:
-            found.add(value * _SCALE_WORDS[scale.group(1).lower()])
+        if scale := _scale_after(text, match.end()):
+            found.add(value * scale[0])
     return found - {0.0, 1.0}  # too common to tell anything
 
 
@@ -120,17 +133,13 @@ def _stated(problem_text: str) -> list[tuple[float, set[float], str]]:
             first_cell_end = line.find("|", line.find("|") + 1)
             line = " " * (first_cell_end + 1) + line[first_cell_end + 1 :] if first_cell_end > 0 else line
         for match in _STATEMENT_NUMBER.finditer(line):
-            literal = match.group(0).replace(",", "")
-            if literal in ("", "."):
-                continue
-            value, before = float(literal), line[: match.start()]
-            if value in (0.0, 1.0) or value in found or _LABEL_BEFORE.search(before):
+            value, before = _literal(match), line[: match.start()]
+            if value is None or value in (0.0, 1.0) or value in found or _LABEL_BEFORE.search(before):
                 continue
             values = {value, value / 60, value * 60}
-            scale = _SCALE_AFTER.match(line, match.end())
-            if scale:
-                scaled = value * _SCALE_WORDS[scale.group(1).lower()]
-                values |= {scaled, 1 - scaled} if scale.group(1).lower() in ("%", "percent") else {scaled}
+            if scale := _scale_after(line, match.end()):
+                factor, percent = scale
+                values |= {value * factor, 1 - value * factor} if percent else {value * factor}
             start = max(0, len(before) - len(" ".join(before.split()[-_WORDS_BEFORE:])) - 1)
             after = _WORDS_AFTER.match(line, match.end())
             words = line[start : after.end() if after else match.end()].strip().rstrip(",.;:|")
