@@ -75,16 +75,17 @@ def _python_tree(state: AttemptState) -> ast.Module | None:
     return parse_python(state.code) if _target(state).language is Language.PYTHON else None
 
 
-def _misread(state: AttemptState, tree: ast.Module) -> str | None:
+def _misread(state: AttemptState, tree: ast.Module | None) -> str | None:
     """A constraint the program drops, or a stated bound it keeps the other way."""
+    if tree is None:
+        return None
     return dropped_comparison(tree, state.code) or flipped_bound(state.problem.text, tree, state.code)
 
 
 def _with_misread(state: AttemptState, detail: str) -> str:
     """An infeasible or unbounded verdict, with the misread that may explain it (a dropped
     constraint leaves a model unbounded, a flipped bound can make it infeasible)."""
-    tree = _python_tree(state)
-    misread = _misread(state, tree) if tree else None
+    misread = _misread(state, _python_tree(state))
     return f"{detail}; {misread}" if misread else detail
 
 
@@ -93,7 +94,7 @@ def _suspicion(state: AttemptState, result: ExecResult) -> str | None:
     if missing:
         return f"the program did not print the requested outputs {missing}"
     tree = _python_tree(state)
-    misread = _misread(state, tree) if tree else None
+    misread = _misread(state, tree)
     if misread:
         return misread
     optimizing = not asks_any_solution(state.problem) and not (state.formulation and state.formulation.is_feasibility)
